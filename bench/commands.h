@@ -24,5 +24,6 @@ const struct kmb_command *kmb_find_command(const char *name);
 int kmb_run_command(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

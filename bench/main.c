@@ -41,7 +41,7 @@ const struct kmb_command kmb_commands[] = {
 	{ "trace", NULL,
 	  "trace tools: capture, convert, cat, info, stat, synth",
 	  "the trace tools" },
-	{ "bench", NULL,
+	{ "bench", cmd_bench,
 	  "micro-benchmarks against the baselines: buddy slab vmalloc fault all",
 	  "the micro-benchmarks" },
 	{ "slab-geometry", NULL,

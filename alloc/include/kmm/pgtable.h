@@ -150,15 +150,8 @@ static inline unsigned long pte_pfn(pgtval_t e)
  * The direct map uses 1 GiB pages where the 1 GiB block is aligned and
  * wholly inside physical memory, 2 MiB likewise, 4 KiB for the rest.
  */
-enum kmm_layout_kind {
-	KMM_LAYOUT_X86_64,
-	KMM_LAYOUT_X86_64_LA57,	/* five-level: direct map 0xff11000000000000 */
-	KMM_LAYOUT_X86_32,
-};
-
-struct kmm_layout {
-	enum kmm_layout_kind kind;
-	const char *name;
+struct kmm_kspace {
+	const char *name;		/* "x86_64", "x86_64-la57", "x86_32" */
 	unsigned int pgtable_levels;
 	uint64_t page_offset;		/* direct map base */
 	uint64_t lowmem_limit;		/* physical bytes the direct map covers */
@@ -170,20 +163,20 @@ struct kmm_layout {
 	bool gbpages;			/* direct map may use 1 GiB pages */
 };
 
-extern struct kmm_layout kmm_layout;
+extern struct kmm_kspace kmm_kspace;
 extern struct pgtable init_pgtable;	/* the kernel's tables (init_mm) */
 
 /*
- * Select the layout (before kmm_kernel_pgtable_init).  x86_64 is the
- * default.  Returns 0 or -EINVAL.
+ * Five-level paging for the 64-bit layout (x86 LA57: direct map at
+ * 0xff11000000000000, vmalloc at 0xffa0000000000000); set it before
+ * kmm_kernel_pgtable_init().  Ignored on the 32-bit layout.
  */
-int kmm_layout_select(enum kmm_layout_kind kind);
-/* Parse "x86_64", "x86_64-la57" or "x86_32" */
-int kmm_layout_parse(const char *name, enum kmm_layout_kind *kind);
+void kmm_kspace_set_la57(bool on);
 
 /*
- * Build init_pgtable with the direct map of low memory (after
- * kmm_mem_init()).  Returns 0 or a negative errno.  _exit frees it.
+ * Build the kernel address space for the machine kmm_mem_init() set up
+ * (its 64- or 32-bit layout) and init_pgtable with the direct map of low
+ * memory.  Returns 0 or a negative errno.  _exit frees the tables.
  */
 int kmm_kernel_pgtable_init(void);
 void kmm_kernel_pgtable_exit(void);
@@ -206,7 +199,7 @@ void *kmm_kva_to_host(uint64_t kva);
 /* Direct-map VA of a physical address (no check) */
 static inline uint64_t kmm_phys_to_kva(uint64_t pa)
 {
-	return kmm_layout.page_offset + pa;
+	return kmm_kspace.page_offset + pa;
 }
 
 /*

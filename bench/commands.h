@@ -25,5 +25,7 @@ int kmb_run_command(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+int cmd_results(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

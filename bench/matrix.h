@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench/matrix.h - the benchmark matrix: every trace x allocator x mode x
+ * repetition, each cell one child process (`kmbench replay ... --json`)
+ * whose JSON goes into the results store (results.h).
+ *
+ * Cell order: for each repetition, for each trace, for each mode, the
+ * allocators in turn (A B C A B C ...), so a slow drift of the machine hits
+ * every allocator alike.  Cell i (0-based, in that order) belongs to shard
+ * (i mod N) + 1 of N.
+ */
+#ifndef KMB_MATRIX_H
+#define KMB_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct matrix_config {
+	char **traces;		/* paths */
+	size_t ntraces;
+	char **allocators;
+	size_t nallocators;
+	char **modes;		/* replay --threads values: percpu, 1 */
+	size_t nmodes;
+	int reps;
+	int warmup;		/* uncounted runs per trace/allocator/mode */
+	double timeout_s;	/* per cell */
+	int shard_i, shard_n;	/* 1-based; 1/1 runs everything */
+	bool hyperfine;
+	char *out;		/* the run directory */
+	char *replay_prog;	/* program to run as `PROG replay ...` */
+};
+
+/* Name of a trace in the results: its file name without directory. */
+const char *matrix_trace_name(const char *path);
+
+/* The environment of this machine and build as a JSON object (malloc'd). */
+char *matrix_env_json(void);
+
+/* The definition of the matrix as JSON (malloc'd), and back. */
+char *matrix_config_json(const struct matrix_config *cfg);
+int matrix_config_parse(const char *json, struct matrix_config *cfg);
+void matrix_config_free(struct matrix_config *cfg);
+
+/*
+ * Run the cells of @cfg's shard that @cfg->out/matrix.db does not hold yet
+ * (@resume: the directory may hold an earlier run of the same matrix).
+ * Returns an exit code: 0 when every cell ran (failed cells included), or
+ * KMB_EX_* when the matrix itself could not go on.
+ */
+int matrix_run(struct matrix_config *cfg, bool resume);
+
+/* "results/DATE-HOST" for a new run (malloc'd). */
+char *matrix_default_out(void);
+
+/* Allocators whose backend is installed, NULL-terminated (static). */
+const char *const *matrix_default_allocators(void);
+
+#endif /* KMB_MATRIX_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * alloc/mm/internal.h - what the files of alloc/mm/ share: the VMA tree
+ * (vma_tree.c), VMA and mm allocation (mmap.c), the page-table side of
+ * the address-space operations (memory.c) and reclaim (swap.c).
+ *
+ * All of it runs under mm_lock_all().
+ */
+#ifndef KMM_MM_INTERNAL_H
+#define KMM_MM_INTERNAL_H
+
+#include <errno.h>
+
+#include "kmm/mm.h"
+
+/* vma_tree.c: augmented AVL tree keyed by vm_start */
+void vt_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+void vt_erase(struct mm_struct *mm, struct vm_area_struct *vma);
+/* After vm_start/vm_end of @vma changed without changing the order. */
+void vt_update(struct mm_struct *mm, struct vm_area_struct *vma);
+/*
+ * Lowest (bottom-up) or highest (@topdown) address a with [a, a + len)
+ * free, low <= a and a + len <= high; -ENOMEM when there is none.
+ */
+unsigned long vt_find_gap(struct mm_struct *mm, unsigned long len,
+			  unsigned long low, unsigned long high,
+			  bool topdown);
+int vt_check(struct mm_struct *mm);
+
+/* Start of the hole below @vma: the stack guard gap counts as used. */
+static inline unsigned long vma_start_gap(const struct vm_area_struct *vma)
+{
+	unsigned long s = vma->vm_start;
+
+	if (vma->vm_flags & VM_GROWSDOWN)
+		s = s > STACK_GUARD_GAP ? s - STACK_GUARD_GAP : 0;
+	return s;
+}
+
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
+{
+	return vma->vm_file == NULL;
+}
+
+/* Page offset (in the file or the anon_vma) of @addr in @vma. */
+static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
+					      unsigned long addr)
+{
+	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+/* mmap.c */
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
+void vm_area_free(struct vm_area_struct *vma);
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
+void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages);
+void anon_vma_attach(struct vm_area_struct *vma, struct anon_vma *av);
+void anon_vma_detach(struct vm_area_struct *vma);
+int anon_vma_prepare(struct vm_area_struct *vma);
+int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma,
+		 unsigned long address);
+unsigned long __do_munmap(struct mm_struct *mm, unsigned long start,
+			  unsigned long len);
+
+/* file.c: page cache */
+struct page *page_cache_lookup(struct kmm_file *f, unsigned long index);
+int page_cache_insert(struct kmm_file *f, unsigned long index,
+		      struct page *page);
+void page_cache_delete(struct kmm_file *f, unsigned long index);
+void page_cache_for_each(struct kmm_file *f,
+			 void (*fn)(struct kmm_file *, unsigned long,
+				    struct page *));
+/* memory.c: drop the page cache's pages (the file's last put) */
+void page_cache_truncate(struct kmm_file *f);
+
+/* memory.c: page tables behind the VMAs */
+int mm_pgd_alloc(struct mm_struct *mm);
+void mm_pgd_free(struct mm_struct *mm);
+/* Unmap [start, end) of @vma: drop the pages, free empty tables, flush. */
+void zap_page_range(struct vm_area_struct *vma, unsigned long start,
+		    unsigned long end);
+/* Apply @vma's new vm_flags to its present PTEs in [start, end). */
+void change_protection(struct vm_area_struct *vma, unsigned long start,
+		       unsigned long end);
+/* Move the PTEs of [old, old + len) to new; the pages go with them. */
+void move_page_tables(struct mm_struct *mm, unsigned long old_addr,
+		      unsigned long new_addr, unsigned long len);
+/* fork: share @src's pages with @dst (private ones write-protected). */
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
+/* Fault in every page of [start, end) (MAP_POPULATE, mlock). */
+int populate_range(struct mm_struct *mm, unsigned long start,
+		   unsigned long end);
+void memory_subsys_init(void);
+void memory_subsys_exit(void);
+
+#endif /* KMM_MM_INTERNAL_H */

@@ -754,7 +754,7 @@ static int __do_mprotect(struct mm_struct *mm, unsigned long start,
 	for (tmp = start; tmp < end;) {
 		unsigned long newflags, vend;
 
-		if (!vma || vma->vm_start != tmp)
+		if (!vma || vma->vm_start > tmp)	/* a hole */
 			return -ENOMEM;
 		newflags = reqflags | (vma->vm_flags & ~VM_ACCESS_FLAGS);
 		if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
@@ -821,7 +821,7 @@ static int __do_mlock(struct mm_struct *mm, unsigned long start,
 	for (tmp = start; tmp < end;) {
 		unsigned long newflags, vend;
 
-		if (!vma || vma->vm_start != tmp)
+		if (!vma || vma->vm_start > tmp)	/* a hole */
 			return -ENOMEM;
 		newflags = vma->vm_flags & ~VM_LOCKED_MASK;
 		if (lock)

@@ -328,10 +328,11 @@ static bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
 	return ((mm->locked_vm << PAGE_SHIFT) + bytes) <= mm->limits.memlock;
 }
 
-/* Pages of [start, end) already mapped (MAP_FIXED replaces them). */
+/* Pages of [start, end) mapped by VMAs having all of @flags. */
 static unsigned long count_vma_pages_range(struct mm_struct *mm,
 					   unsigned long start,
-					   unsigned long end)
+					   unsigned long end,
+					   unsigned long flags)
 {
 	struct vm_area_struct *vma = find_vma_intersection(mm, start, end);
 	unsigned long n = 0;
@@ -340,7 +341,8 @@ static unsigned long count_vma_pages_range(struct mm_struct *mm,
 		unsigned long s = vma->vm_start > start ? vma->vm_start : start;
 		unsigned long e = vma->vm_end < end ? vma->vm_end : end;
 
-		n += (e - s) >> PAGE_SHIFT;
+		if ((vma->vm_flags & flags) == flags)
+			n += (e - s) >> PAGE_SHIFT;
 	}
 	return n;
 }
@@ -545,7 +547,8 @@ static unsigned long mmap_region(struct mm_struct *mm, struct kmm_file *file,
 	unsigned long npages = len >> PAGE_SHIFT;
 
 	if (!may_expand_vm(mm, vm_flags, npages)) {
-		unsigned long old = count_vma_pages_range(mm, addr, addr + len);
+		unsigned long old = count_vma_pages_range(mm, addr, addr + len,
+							  0);
 
 		if (!may_expand_vm(mm, vm_flags, npages - old))
 			return (unsigned long)-ENOMEM;
@@ -731,12 +734,61 @@ static struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma,
 	return vma_try_merge(vma);
 }
 
+/* New flags of a VMA for one operation, or -errno to stop there. */
+typedef long (*newflags_fn)(const struct vm_area_struct *vma,
+			    unsigned long arg);
+
+/*
+ * Apply @fn to every VMA over [start, end), as the kernel does: VMA by VMA
+ * from @start, stopping with -ENOMEM at the first hole (what came before
+ * it stays changed).
+ */
+static int modify_range(struct mm_struct *mm, unsigned long start,
+			unsigned long end, newflags_fn fn, unsigned long arg)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+	unsigned long tmp;
+	int err = 0;
+
+	for (tmp = start; tmp < end;) {
+		unsigned long vend;
+		long newflags;
+
+		if (!vma || vma->vm_start > tmp)	/* a hole */
+			return -ENOMEM;
+		newflags = fn(vma, arg);
+		if (newflags < 0)
+			return (int)newflags;
+		vend = vma->vm_end < end ? vma->vm_end : end;
+		vma = vma_modify_flags(vma, tmp, vend, (unsigned long)newflags,
+				       &err);
+		if (!vma)
+			return err;
+		tmp = vend;
+		vma = find_vma(mm, tmp);
+	}
+	return 0;
+}
+
+static long mprotect_newflags(const struct vm_area_struct *vma,
+			      unsigned long reqflags)
+{
+	unsigned long newflags = reqflags | (vma->vm_flags & ~VM_ACCESS_FLAGS);
+
+	if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
+		return -EACCES;		/* beyond VM_MAY* */
+	if ((newflags & VM_WRITE) &&
+	    !(vma->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED |
+			       VM_NORESERVE)))
+		newflags |= VM_ACCOUNT;
+	return (long)newflags;
+}
+
 static int __do_mprotect(struct mm_struct *mm, unsigned long start,
 			 unsigned long len, unsigned long prot)
 {
-	unsigned long end, tmp, reqflags = calc_vm_prot_bits(prot);
 	struct vm_area_struct *vma;
-	int err = 0;
+	unsigned long end;
 
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
@@ -751,26 +803,8 @@ static int __do_mprotect(struct mm_struct *mm, unsigned long start,
 	vma = find_vma(mm, start);
 	if (!vma || vma->vm_start > start)
 		return -ENOMEM;
-	for (tmp = start; tmp < end;) {
-		unsigned long newflags, vend;
-
-		if (!vma || vma->vm_start > tmp)	/* a hole */
-			return -ENOMEM;
-		newflags = reqflags | (vma->vm_flags & ~VM_ACCESS_FLAGS);
-		if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
-			return -EACCES;
-		if ((newflags & VM_WRITE) &&
-		    !(vma->vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED |
-				       VM_NORESERVE)))
-			newflags |= VM_ACCOUNT;
-		vend = vma->vm_end < end ? vma->vm_end : end;
-		vma = vma_modify_flags(vma, tmp, vend, newflags, &err);
-		if (!vma)
-			return err;
-		tmp = vend;
-		vma = find_vma(mm, tmp);
-	}
-	return 0;
+	return modify_range(mm, start, end, mprotect_newflags,
+			    calc_vm_prot_bits(prot));
 }
 
 int do_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
@@ -784,12 +818,18 @@ int do_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
 	return ret;
 }
 
+static long mlock_newflags(const struct vm_area_struct *vma,
+			   unsigned long lock)
+{
+	return (long)((vma->vm_flags & ~VM_LOCKED_MASK) |
+		      (lock ? VM_LOCKED : 0));
+}
+
 static int __do_mlock(struct mm_struct *mm, unsigned long start,
 		      unsigned long len, bool lock)
 {
-	struct vm_area_struct *vma;
-	unsigned long end, tmp;
-	int err = 0;
+	unsigned long end, locked;
+	int err;
 
 	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
 	start &= PAGE_MASK;
@@ -798,44 +838,17 @@ static int __do_mlock(struct mm_struct *mm, unsigned long start,
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if (lock) {
-		/* pages of the range locked already do not count twice */
-		unsigned long locked = 0;
-
-		for (vma = find_vma_intersection(mm, start, end);
-		     vma && vma->vm_start < end; vma = vma_next(mm, vma)) {
-			unsigned long s = vma->vm_start > start ?
-					  vma->vm_start : start;
-			unsigned long e = vma->vm_end < end ? vma->vm_end : end;
-
-			if (vma->vm_flags & VM_LOCKED)
-				locked += (e - s) >> PAGE_SHIFT;
-		}
-		if (((mm->locked_vm + (len >> PAGE_SHIFT) - locked) <<
+	/* pages of the range locked already do not count twice */
+	locked = count_vma_pages_range(mm, start, end, VM_LOCKED);
+	if (lock && ((mm->locked_vm + (len >> PAGE_SHIFT) - locked) <<
 		     PAGE_SHIFT) > mm->limits.memlock)
-			return -ENOMEM;
-	}
-	vma = find_vma(mm, start);
-	if (!vma || vma->vm_start > start)
 		return -ENOMEM;
-	for (tmp = start; tmp < end;) {
-		unsigned long newflags, vend;
-
-		if (!vma || vma->vm_start > tmp)	/* a hole */
-			return -ENOMEM;
-		newflags = vma->vm_flags & ~VM_LOCKED_MASK;
-		if (lock)
-			newflags |= VM_LOCKED;
-		vend = vma->vm_end < end ? vma->vm_end : end;
-		vma = vma_modify_flags(vma, tmp, vend, newflags, &err);
-		if (!vma)
-			return err;
-		tmp = vend;
-		vma = find_vma(mm, tmp);
-	}
-	if (lock)
-		return populate_range(mm, start, end);
-	return 0;
+	if (!vma_lookup(mm, start))
+		return -ENOMEM;
+	err = modify_range(mm, start, end, mlock_newflags, lock);
+	if (!err && lock)
+		err = populate_range(mm, start, end);
+	return err;
 }
 
 int do_mlock(struct mm_struct *mm, unsigned long start, unsigned long len,

@@ -44,7 +44,7 @@ const struct kmb_command kmb_commands[] = {
 	{ "bench", cmd_bench,
 	  "micro-benchmarks against the baselines: buddy slab vmalloc fault all",
 	  "the micro-benchmarks" },
-	{ "slab-geometry", NULL,
+	{ "slab-geometry", cmd_slab_geometry,
 	  "what SLUB makes of a cache: object_size slab_size objs_per_slab order",
 	  "the slab allocator" },
 	{ "frag", NULL,

@@ -188,6 +188,12 @@ static inline int page_zonenum(const struct page *page)
 extern struct page *mem_map;
 extern unsigned long max_pfn;		/* one past the last frame */
 extern char *kmm_phys_base;		/* host address of frame 0 */
+/*
+ * The memfd behind physical memory: frame pfn is at file offset
+ * pfn << PAGE_SHIFT, so mmap(MAP_SHARED | MAP_FIXED, kmm_phys_fd, ...) maps
+ * frames a second time (vmalloc, kmap).  -1 before kmm_mem_init().
+ */
+extern int kmm_phys_fd;
 
 static inline struct page *pfn_to_page(unsigned long pfn)
 {

@@ -28,5 +28,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

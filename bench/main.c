@@ -23,7 +23,7 @@ const struct kmb_command kmb_commands[] = {
 	  "the main job: matrix on the shipped traces, plots, report", NULL },
 	{ "test", cmd_test,
 	  "build and run the whole test suite (also under ASan+UBSan)", NULL },
-	{ "replay", NULL,
+	{ "replay", cmd_replay,
 	  "replay one trace through one allocator",
 	  "the replay engine" },
 	{ "matrix", cmd_matrix,

@@ -8,6 +8,7 @@
  * usage: kmbench-backend-NAME version
  *        kmbench-backend-NAME pairs SIZE ALIGN ITERS REPS
  *        kmbench-backend-NAME remote SIZE ALIGN ITERS REPS
+ *        kmbench-backend-NAME replay IMAGE_FD RESULT_FD ... (replay_helper.h)
  *
  * pairs: alloc+free pairs, one object live at a time (warm cache).
  * remote: a producer thread allocates, a consumer thread frees.
@@ -76,6 +77,8 @@ static const char *b_version(void)
 	return gnu_get_libc_version();
 }
 #endif
+
+#include "replay_malloc.h"
 
 /* Every object escapes through here, so no compiler elides a pair. */
 static void *volatile sink;
@@ -198,6 +201,8 @@ int main(int argc, char **argv)
 	double runs[64];
 	bool remote;
 
+	if (argc >= 2 && !strcmp(argv[1], "replay"))
+		return replay_helper_main(argc, argv, replay_with_malloc);
 	if (argc == 2 && !strcmp(argv[1], "version")) {
 		printf("allocator %s %s\n", B_NAME, b_version());
 		return 0;

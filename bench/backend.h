@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench/backend.h - what the replay engine needs from an allocator, and the
+ * results one replay produces.
+ *
+ * A backend is a table of functions.  The engine's loop (replay_loop.h) is
+ * instantiated once per backend with that table as a compile-time constant,
+ * so the calls are direct and the harness adds no indirect branch per
+ * event.
+ *
+ *	alloc(e)	allocate for replay event @e; NULL on failure
+ *	free(p, e)	free @p, allocated for the event that @e frees
+ *	last_path()	kmm: which path served the last allocation
+ *	usable(p, e)	bytes the allocator really gave (internal fragmentation)
+ *	footprint()	bytes the allocator holds from the system now
+ *	unusable(o)	kmm: unusable index at order @o, for --timeline
+ *	leaks()		what the allocator holds once every object is freed
+ */
+#ifndef KMB_BACKEND_H
+#define KMB_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "replay.h"
+
+enum replay_touch { TOUCH_NONE, TOUCH_FIRST, TOUCH_ALL };
+
+struct replay_opts {
+	bool percpu;		/* --threads percpu (else one thread) */
+	bool untimed;		/* --untimed: no per-op timing */
+	bool verify;		/* --verify */
+	enum replay_touch touch;
+	uint64_t timeline;	/* --timeline N: a sample every N events, 0 off */
+};
+
+struct backend {
+	const char *name;
+	/* 0, or an exit code (KMB_EX_*) with a message in @err */
+	int (*init)(const struct replay_image *im, const struct replay_opts *o,
+		    char *err, size_t errlen);
+	void (*exit)(void);
+	void (*thread_init)(unsigned int cpu);
+	void *(*alloc)(const struct replay_ev *e);
+	void (*free)(void *p, const struct replay_ev *e);
+	unsigned int (*last_path)(void);
+	uint64_t (*usable)(void *p, const struct replay_ev *e);
+	uint64_t (*footprint)(void);
+	/* kmm: buddy unusable index x1000 at @order (worst zone), or -1 */
+	int (*unusable)(unsigned int order);
+	/* after every object was freed: what the allocator still holds */
+	void (*leaks)(uint64_t *objects, uint64_t *bytes);
+	bool verifiable;	/* memory keeps what is written (not null) */
+	const char *(*version)(void);
+};
+
+/* One --timeline sample */
+struct replay_sample {
+	uint64_t index;		/* events replayed so far (all threads) */
+	uint64_t ns;		/* since the replay started */
+	int64_t live_bytes;	/* requested bytes live */
+	uint64_t footprint;	/* backend footprint, bytes */
+	int32_t unusable3, unusable9;	/* kmm: unusable index x1000, -1 n/a */
+	uint64_t tlb_misses;
+};
+
+#define REPLAY_MAX_SAMPLES	100000
+#define REPLAY_FID_SLOTS	4096
+
+/* A disagreement of the allocator's size with the traced kernel's */
+struct replay_fid_entry {
+	uint32_t op;		/* 0 = empty slot */
+	uint32_t size;		/* bytes requested */
+	uint32_t ours, theirs;	/* bytes given: by us, by the kernel */
+	uint64_t count;
+};
+
+/*
+ * Everything one replay measures, without pointers (a helper process
+ * writes it to the parent as bytes).  Histograms travel beside it.
+ */
+struct replay_result {
+	uint64_t magic;
+	char allocator[32];
+	char version[64];
+	uint64_t replayed;
+	uint64_t count[ROP_NR];
+	uint64_t failed[ROP_NR];	/* allocator returned NULL */
+	uint64_t bytes_req;		/* replayed allocations: requested */
+	uint64_t bytes_usable;		/* ... and given (backend usable()) */
+	uint64_t fid_agree[3], fid_total[3];	/* kmalloc, cache, order */
+	uint64_t fid_other;		/* disagreements not listed */
+	uint64_t peak_footprint, end_footprint;
+	uint64_t end_live_objects, end_live_bytes;	/* freed at the end */
+	uint64_t leak_objects, leak_bytes;
+	uint64_t touched, verify_checked, verify_bad;
+	uint64_t tlb_accesses, tlb_misses;
+	uint64_t wall_ns;
+	uint64_t rss_start_kb, rss_peak_kb;
+	double ns_per_tick, overhead_ns;
+	bool tsc;
+	struct counters_result counters;
+	uint32_t nr_samples;
+	struct replay_fid_entry fid[REPLAY_FID_SLOTS];
+};
+
+/* Per-run state the engine keeps beside the result (not serialized). */
+struct replay_run {
+	struct replay_result *res;
+	struct hist *h[ROP_NR][RCLASS_NR][RPATH_NR];
+	struct replay_sample *samples;
+};
+
+/* Allocate/free a run's result, histograms and sample array (mmap) */
+int replay_run_init(struct replay_run *run);
+void replay_run_free(struct replay_run *run);
+
+/*
+ * Replay @im through allocator @alloc (kmm and null in this process, the
+ * baselines in their helpers) into @run, which is initialised here and
+ * freed by the caller with replay_run_free() whatever the outcome.
+ * 0 or an exit code, with a message on stderr.
+ */
+int replay_image_run(const char *alloc, const struct replay_image *im,
+		     const struct replay_opts *o, struct replay_run *run);
+
+/* Backends built into the kmbench program */
+extern const struct backend backend_null;
+int replay_with_null(const struct replay_image *im, const struct replay_opts *o,
+		     struct replay_run *run);
+
+#endif /* KMB_BACKEND_H */

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench/replay_engine.c - threads, measurements and results of a replay.
+ *
+ * Everything here allocates with mmap() (replay_map), never malloc(): in a
+ * baseline's helper process malloc is the allocator being measured.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "replay_engine.h"
+#include "replay_helper.h"
+#include "replay_loop.h"
+#include "tsc.h"
+#include "util.h"
+
+#define FOOTPRINT_STRIDE 65536	/* events between footprint samples */
+
+struct replay_shared {
+	struct replay_thread *threads;
+	unsigned int nr_threads;
+	struct replay_run *run;
+	uint64_t start_ns;
+	uint64_t peak_footprint;
+	uint64_t timeline;
+	uint64_t next_timeline;
+};
+
+bool replay_lean(const struct replay_thread *t)
+{
+	return t->o->untimed && t->o->touch == TOUCH_NONE && !t->o->verify &&
+	       !t->o->timeline;
+}
+
+/* Count a size disagreement in table @tab; false when the table is full */
+static bool fid_add(struct replay_fid_entry *tab, uint32_t op1, uint32_t size,
+		    uint32_t ours, uint32_t theirs, uint64_t count)
+{
+	uint32_t h = (size * 2654435761u) ^ (ours * 40503u) ^ op1;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		struct replay_fid_entry *f = &tab[(h + i) & (REPLAY_FID_SLOTS - 1)];
+
+		if (!f->op) {
+			f->op = op1;
+			f->size = size;
+			f->ours = ours;
+			f->theirs = theirs;
+		}
+		if (f->op == op1 && f->size == size && f->ours == ours &&
+		    f->theirs == theirs) {
+			f->count += count;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void fid_note(struct replay_thread *t, const struct replay_ev *e,
+		     uint32_t ours)
+{
+	if (!fid_add(t->fid, e->op + 1u, e->size, ours, e->size_alloc, 1))
+		t->fid_other++;
+}
+
+void replay_after_alloc(const struct backend *b, struct replay_thread *t,
+			const struct replay_ev *e, void *p)
+{
+	uint64_t usable = b->usable ? b->usable(p, e) : e->size;
+	int fk = e->op == ROP_KMALLOC ? 0 : e->op == ROP_KMEM_CACHE_ALLOC ? 1 :
+		 e->op == ROP_PAGE_ALLOC ? 2 : -1;
+
+	t->bytes_req += e->size;
+	t->bytes_usable += usable;
+	if (fk >= 0 && e->size_alloc) {
+		t->fid_total[fk]++;
+		if (usable == e->size_alloc)
+			t->fid_agree[fk]++;
+		else
+			fid_note(t, e, (uint32_t)usable);
+	}
+	if (t->o->touch != TOUCH_NONE && b->verifiable) {
+		size_t len = t->o->touch == TOUCH_ALL ? e->size :
+			     e->size < 64 ? e->size : 64;
+
+		memset(p, replay_pattern(e->obj), len);
+		t->touched++;
+	}
+}
+
+void replay_verify(struct replay_thread *t, const struct replay_ev *e,
+		   const void *p)
+{
+	size_t len = t->o->touch == TOUCH_ALL ? e->size :
+		     e->size < 64 ? e->size : 64;
+	const uint8_t *b = p;
+	uint8_t v = replay_pattern(e->obj);
+
+	t->verify_checked++;
+	for (size_t i = 0; i < len; i++) {
+		if (b[i] != v) {
+			if (!t->verify_bad)
+				kmb_warn("verify: %s of object %u (%u bytes): "
+					 "byte %zu is %#x, written %#x",
+					 replay_op_names[e->op], e->obj,
+					 e->size, i, b[i], v);
+			t->verify_bad++;
+			return;
+		}
+	}
+}
+
+void replay_record_slow(struct replay_thread *t, unsigned int op,
+			unsigned int cls, unsigned int path, uint64_t ticks)
+{
+	struct hist *h = replay_map(sizeof(*h));
+
+	if (!h)
+		kmb_die(KMB_EX_SOFTWARE, "replay: out of memory");
+	hist_init(h);
+	t->h[op][cls][path] = h;
+	hist_add(h, ticks);
+}
+
+static int64_t live_now(const struct replay_shared *sh)
+{
+	int64_t live = 0;
+
+	for (unsigned int i = 0; i < sh->nr_threads; i++)
+		live += __atomic_load_n(&sh->threads[i].live, __ATOMIC_RELAXED);
+	return live;
+}
+
+static uint64_t replayed_now(const struct replay_shared *sh)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < sh->nr_threads; i++)
+		for (int op = 0; op < ROP_NR; op++)
+			n += __atomic_load_n(&sh->threads[i].count[op],
+					     __ATOMIC_RELAXED);
+	return n;
+}
+
+void replay_sample(const struct backend *b, struct replay_thread *t,
+		   uint64_t k)
+{
+	struct replay_shared *sh = t->sh;
+	struct replay_run *run = sh->run;
+	uint64_t fp = b->footprint ? b->footprint() : 0;
+
+	if (fp > sh->peak_footprint)
+		sh->peak_footprint = fp;
+	if (sh->timeline && k >= sh->next_timeline &&
+	    run->res->nr_samples < REPLAY_MAX_SAMPLES) {
+		struct replay_sample *s = &run->samples[run->res->nr_samples++];
+		uint64_t tlb = 0;
+
+		for (unsigned int i = 0; i < sh->nr_threads; i++)
+			tlb += sh->threads[i].tlb_misses;
+		s->index = replayed_now(sh);
+		s->ns = kmb_now_ns() - sh->start_ns;
+		s->live_bytes = live_now(sh);
+		s->footprint = fp;
+		s->unusable3 = -1;
+		s->unusable9 = -1;
+		s->tlb_misses = tlb;
+		if (b->unusable) {
+			s->unusable3 = b->unusable(3);
+			s->unusable9 = b->unusable(9);
+		}
+		sh->next_timeline = (k / sh->timeline + 1) * sh->timeline;
+	}
+	t->next_sample = (k / FOOTPRINT_STRIDE + 1) * FOOTPRINT_STRIDE;
+	if (sh->timeline && sh->next_timeline < t->next_sample)
+		t->next_sample = sh->next_timeline;
+}
+
+int replay_run_init(struct replay_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->res = replay_map(sizeof(*run->res));
+	run->samples = replay_map(REPLAY_MAX_SAMPLES * sizeof(*run->samples));
+	if (!run->res || !run->samples)
+		return -1;
+	memset(run->res, 0, sizeof(*run->res));
+	return 0;
+}
+
+void replay_run_free(struct replay_run *run)
+{
+	for (int op = 0; op < ROP_NR; op++)
+		for (int c = 0; c < RCLASS_NR; c++)
+			for (int p = 0; p < RPATH_NR; p++)
+				replay_unmap(run->h[op][c][p],
+					     sizeof(struct hist));
+	replay_unmap(run->res, sizeof(*run->res));
+	replay_unmap(run->samples,
+		     REPLAY_MAX_SAMPLES * sizeof(*run->samples));
+	memset(run, 0, sizeof(*run));
+}
+
+struct thread_arg {
+	void (*fn)(struct replay_thread *t);
+	struct replay_thread *t;
+	bool pin;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_arg *a = arg;
+	struct replay_thread *t = a->t;
+
+	if (a->pin) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(t->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	if (t->b->thread_init)
+		t->b->thread_init(t->cpu);
+	a->fn(t);
+	return NULL;
+}
+
+/* Free what the trace left live, as the kernel would at shutdown */
+static void free_leftovers(const struct backend *b, struct replay_thread *t0,
+			   struct replay_result *res)
+{
+	const struct replay_ev *ev = replay_events(t0->im);
+
+	if (b->thread_init)
+		b->thread_init(0);
+	for (uint64_t i = 0; i < t0->im->nr_ev; i++) {
+		struct replay_ev f = ev[i];
+		void *p;
+
+		if (!rop_is_alloc(f.op))
+			continue;
+		p = t0->slots[f.obj];
+		if (!SLOT_LIVE(p))
+			continue;
+		res->end_live_objects++;
+		res->end_live_bytes += f.size;
+		f.op++;
+		b->free(p, &f);
+		t0->slots[f.obj] = SLOT_FREED;
+	}
+}
+
+static void merge_thread(struct replay_run *run, struct replay_thread *t)
+{
+	struct replay_result *r = run->res;
+
+	for (int op = 0; op < ROP_NR; op++) {
+		r->count[op] += t->count[op];
+		r->failed[op] += t->failed[op];
+		r->replayed += t->count[op];
+	}
+	r->bytes_req += t->bytes_req;
+	r->bytes_usable += t->bytes_usable;
+	for (int k = 0; k < 3; k++) {
+		r->fid_agree[k] += t->fid_agree[k];
+		r->fid_total[k] += t->fid_total[k];
+	}
+	r->fid_other += t->fid_other;
+	r->touched += t->touched;
+	r->verify_checked += t->verify_checked;
+	r->verify_bad += t->verify_bad;
+	r->tlb_accesses += t->tlb_accesses;
+	r->tlb_misses += t->tlb_misses;
+	for (int op = 0; op < ROP_NR; op++)
+		for (int c = 0; c < RCLASS_NR; c++)
+			for (int p = 0; p < RPATH_NR; p++) {
+				struct hist *h = t->h[op][c][p];
+
+				if (!h)
+					continue;
+				if (!run->h[op][c][p]) {
+					run->h[op][c][p] = h;
+				} else {
+					hist_merge(run->h[op][c][p], h);
+					replay_unmap(h, sizeof(*h));
+				}
+				t->h[op][c][p] = NULL;
+			}
+	for (unsigned int i = 0; i < REPLAY_FID_SLOTS; i++) {
+		struct replay_fid_entry *f = &t->fid[i];
+
+		if (f->op && !fid_add(r->fid, f->op, f->size, f->ours,
+				      f->theirs, f->count))
+			r->fid_other += f->count;
+	}
+}
+
+int replay_engine_run(const struct backend *b,
+		      void (*thread_fn)(struct replay_thread *t),
+		      const struct replay_image *im,
+		      const struct replay_opts *o, struct replay_run *run)
+{
+	struct replay_result *res = run->res;
+	struct replay_shared sh;
+	struct replay_thread *th;
+	struct thread_arg *args;
+	pthread_t *tids;
+	struct counters cnt;
+	unsigned int nt = 0, ncpu = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+	size_t thbytes = 256 * (sizeof(*th) + sizeof(*args) + sizeof(*tids));
+	char err[256] = "";
+	void **slots;
+	uint64_t t0, t1;
+	int ret;
+
+	snprintf(res->allocator, sizeof(res->allocator), "%s", b->name);
+	if (b->version)
+		snprintf(res->version, sizeof(res->version), "%s",
+			 b->version());
+	if (!o->untimed && !tsc_global.overhead)
+		tsc_calibrate(&tsc_global);
+	res->ns_per_tick = tsc_global.ns_per_tick;
+	res->overhead_ns = tsc_global.overhead_ns;
+	res->tsc = tsc_global.tsc;
+	ret = b->init ? b->init(im, o, err, sizeof(err)) : 0;
+	if (ret) {
+		kmb_warn("%s: %s", b->name, err[0] ? err : "cannot start");
+		return ret;
+	}
+	slots = replay_map(im->nr_objs * sizeof(void *));
+	th = replay_map(thbytes);
+	if (!slots || !th)
+		kmb_die(KMB_EX_SOFTWARE, "replay: out of memory");
+	args = (struct thread_arg *)(th + 256);
+	tids = (pthread_t *)(args + 256);
+	memset(&sh, 0, sizeof(sh));
+	sh.threads = th;
+	sh.run = run;
+	sh.timeline = o->timeline;
+	for (unsigned int c = 0; c < (o->percpu ? im->nr_cpus : 1); c++) {
+		struct replay_thread *t = &th[nt];
+
+		if (o->percpu && !im->cpu_len[c])
+			continue;
+		memset(t, 0, sizeof(*t));
+		t->b = b;
+		t->im = im;
+		t->o = o;
+		t->sh = &sh;
+		t->slots = slots;
+		t->cpu = c;
+		t->idx = o->percpu ? replay_cpu_index(im, c) : NULL;
+		t->n = o->percpu ? im->cpu_len[c] : im->nr_ev;
+		t->next_sample = nt ? UINT64_MAX : 0;
+		t->fid = replay_map(REPLAY_FID_SLOTS * sizeof(*t->fid));
+		if (!t->fid)
+			kmb_die(KMB_EX_SOFTWARE, "replay: out of memory");
+		args[nt].fn = thread_fn;
+		args[nt].t = t;
+		nt++;
+	}
+	sh.nr_threads = nt;
+	res->rss_start_kb = replay_rss_bytes() / 1024;
+	counters_start(&cnt, &res->counters);
+	sh.start_ns = t0 = kmb_now_ns();
+	if (nt == 1 || !o->percpu) {
+		thread_main(&args[0]);
+	} else {
+		for (unsigned int i = 0; i < nt; i++) {
+			args[i].pin = nt <= ncpu && th[i].cpu < ncpu;
+			if (pthread_create(&tids[i], NULL, thread_main, &args[i]))
+				kmb_die(KMB_EX_SOFTWARE,
+					"replay: cannot create a thread");
+		}
+		for (unsigned int i = 0; i < nt; i++)
+			pthread_join(tids[i], NULL);
+	}
+	t1 = kmb_now_ns();
+	counters_stop(&cnt, &res->counters);
+	res->wall_ns = t1 - t0;
+	if (b->footprint) {
+		res->end_footprint = b->footprint();
+		if (res->end_footprint > sh.peak_footprint)
+			sh.peak_footprint = res->end_footprint;
+	}
+	res->peak_footprint = sh.peak_footprint;
+	if (nt)
+		free_leftovers(b, &th[0], res);
+	if (b->leaks)
+		b->leaks(&res->leak_objects, &res->leak_bytes);
+	{
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			res->rss_peak_kb = (uint64_t)ru.ru_maxrss;
+	}
+	for (unsigned int i = 0; i < nt; i++) {
+		merge_thread(run, &th[i]);
+		replay_unmap(th[i].fid, REPLAY_FID_SLOTS * sizeof(*th[i].fid));
+	}
+	if (b->exit)
+		b->exit();
+	replay_unmap(slots, im->nr_objs * sizeof(void *));
+	replay_unmap(th, thbytes);
+	return 0;
+}

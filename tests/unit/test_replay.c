@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for the replay engine (bench/replay*.c): images built from
+ * crafted events with known answers, the null backend, the baseline
+ * helpers, and remote-free ordering in percpu mode.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "backend.h"
+#include "baseline.h"
+#include "config.h"
+#include "harness.h"
+#include "replay.h"
+#include "replay_loop.h"
+
+static struct replay_ev mk(unsigned int op, uint32_t obj, uint32_t size,
+			   uint32_t size_alloc, unsigned int cpu)
+{
+	struct replay_ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.op = (uint8_t)op;
+	e.obj = obj;
+	e.size = size;
+	e.size_alloc = size_alloc;
+	e.cpu = (uint16_t)cpu;
+	if (op == ROP_PAGE_ALLOC) {
+		e.order = (uint8_t)size;
+		e.size = e.size_alloc = 4096u << size;
+	}
+	return e;
+}
+
+/*
+ * The crafted trace: 3 kmallocs, a page, one remote kfree, frees out of
+ * order, one object left live.
+ *	live:  100 -> 300 -> 8492 (page) -> 8692 -> 8592 -> 396 -> 346
+ */
+static const uint64_t crafted_skipped[RSKIP_NR] = { 2, 1, 0, 0 };
+
+static struct replay_image *crafted(void)
+{
+	struct replay_ev ev[] = {
+		mk(ROP_KMALLOC, 0, 100, 128, 0),
+		mk(ROP_KMALLOC, 1, 200, 256, 1),
+		mk(ROP_PAGE_ALLOC, 2, 1, 0, 0),
+		mk(ROP_KMALLOC, 3, 200, 256, 0),
+		mk(ROP_KFREE, 0, 0, 0, 1),		/* remote */
+		mk(ROP_PAGE_FREE, 2, 0, 0, 0),
+		mk(ROP_KFREE, 3, 0, 0, 0),
+		mk(ROP_KMALLOC, 4, 50, 64, 1),
+		mk(ROP_KFREE, 4, 0, 0, 1),
+	};
+
+	return replay_image_from(ev, ARRAY_SIZE(ev), ARRAY_SIZE(ev) + 3,
+				 crafted_skipped, NULL, 0, "crafted");
+}
+
+TEST(kmalloc_classes_follow_the_kernel)
+{
+	static const struct { uint32_t size, cls_size; } t[] = {
+		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 16, 16 }, { 17, 32 },
+		{ 33, 64 }, { 64, 64 }, { 65, 96 }, { 96, 96 }, { 97, 128 },
+		{ 128, 128 }, { 129, 192 }, { 192, 192 }, { 193, 256 },
+		{ 257, 512 }, { 1000, 1024 }, { 2049, 4096 }, { 8192, 8192 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		CHECK_EQ(replay_kmalloc_class_size(
+				replay_kmalloc_class(t[i].size)), t[i].cls_size);
+	CHECK_EQ(replay_kmalloc_class(8193), 13);
+}
+
+TEST(image_has_the_known_answers)
+{
+	struct replay_image *im = crafted();
+	const struct replay_ev *ev;
+
+	REQUIRE(im != NULL);
+	ev = replay_events(im);
+	CHECK_EQ(im->total, 12);
+	CHECK_EQ(im->nr_ev, 9);
+	CHECK_EQ(im->total, im->nr_ev + im->skipped[0] + im->skipped[1] +
+		 im->skipped[2] + im->skipped[3]);
+	CHECK_EQ(im->nr_objs, 5);
+	CHECK_EQ(im->nr_cpus, 2);
+	CHECK_EQ(im->peak_live_bytes, 8692);
+	CHECK_EQ(im->end_live_bytes, 200);
+	CHECK_EQ(im->bytes_req, 550);
+	CHECK_EQ(im->bytes_alloc, 704);
+	CHECK_EQ(im->remote_frees, 1);
+	/* frees carry their allocation's size; the remote one is flagged */
+	CHECK_EQ(ev[4].size, 100);
+	CHECK(ev[4].flags & REV_F_REMOTE);
+	CHECK_EQ(ev[5].order, 1);
+	CHECK_EQ(ev[5].size, 8192);
+	CHECK(!(ev[6].flags & REV_F_REMOTE));
+	CHECK_EQ(ev[0].cls, replay_kmalloc_class(100));
+	/* per-CPU index arrays partition the events in order */
+	CHECK_EQ(im->cpu_len[0], 5);
+	CHECK_EQ(im->cpu_len[1], 4);
+	CHECK_EQ(replay_cpu_index(im, 1)[0], 1);
+	CHECK_EQ(replay_cpu_index(im, 1)[1], 4);
+	replay_image_free(im);
+}
+
+TEST(bad_images_are_refused)
+{
+	struct replay_ev before[] = {
+		mk(ROP_KFREE, 0, 0, 0, 0),
+		mk(ROP_KMALLOC, 0, 8, 8, 0),
+	};
+	struct replay_ev twice[] = {
+		mk(ROP_KMALLOC, 0, 8, 8, 0),
+		mk(ROP_KMALLOC, 0, 8, 8, 0),
+	};
+	struct replay_ev kind[] = {
+		mk(ROP_KMALLOC, 0, 8, 8, 0),
+		mk(ROP_PAGE_FREE, 0, 0, 0, 0),
+	};
+
+	CHECK(!replay_image_from(before, 2, 2, NULL, NULL, 0, "t"));
+	CHECK(!replay_image_from(twice, 2, 2, NULL, NULL, 0, "t"));
+	CHECK(!replay_image_from(kind, 2, 2, NULL, NULL, 0, "t"));
+}
+
+static void check_run(const struct replay_image *im, const char *alloc,
+		      bool percpu, bool untimed)
+{
+	struct replay_opts o = { .percpu = percpu, .untimed = untimed };
+	struct replay_run run;
+	int ret = replay_image_run(alloc, im, &o, &run);
+
+	CHECK_EQ(ret, 0);
+	if (!ret) {
+		struct replay_result *r = run.res;
+
+		CHECK_EQ(r->replayed, im->nr_ev);
+		CHECK_EQ(r->count[ROP_KMALLOC], 4);
+		CHECK_EQ(r->count[ROP_KFREE], 3);
+		CHECK_EQ(r->count[ROP_PAGE_ALLOC], 1);
+		CHECK_EQ(r->count[ROP_PAGE_FREE], 1);
+		CHECK_EQ(r->end_live_objects, 1);
+		CHECK_EQ(r->end_live_bytes, 200);
+		if (!untimed) {
+			CHECK(run.h[ROP_KMALLOC][replay_kmalloc_class(200)][0]
+			      != NULL);
+			CHECK_EQ(run.h[ROP_PAGE_ALLOC][1][0]->count, 1);
+			/* every replayed allocation was measured */
+			CHECK_EQ(r->bytes_req, 550 + 8192);
+			CHECK(r->bytes_usable >= r->bytes_req);
+			CHECK_EQ(r->fid_total[0], 4);
+			CHECK_EQ(r->fid_total[2], 1);
+		}
+	}
+	replay_run_free(&run);
+}
+
+TEST(null_backend_replays_every_event)
+{
+	struct replay_image *im = crafted();
+
+	REQUIRE(im);
+	check_run(im, "null", false, false);
+	check_run(im, "null", true, false);
+	check_run(im, "null", false, true);
+	check_run(im, "null", true, true);
+	replay_image_free(im);
+}
+
+TEST(baselines_replay_in_their_helpers)
+{
+	struct replay_image *im = crafted();
+
+	REQUIRE(im);
+	for (int i = 0; baseline_names[i]; i++) {
+		if (!baseline_available(baseline_names[i]))
+			continue;
+		check_run(im, baseline_names[i], false, false);
+		check_run(im, baseline_names[i], true, false);
+	}
+	replay_image_free(im);
+}
+
+TEST(glibc_internal_fragmentation_counts_usable_bytes)
+{
+	struct replay_image *im = crafted();
+	struct replay_opts o = { .touch = TOUCH_ALL, .verify = true };
+	struct replay_run run;
+
+	REQUIRE(im);
+	REQUIRE(baseline_available("glibc"));
+	CHECK_EQ(replay_image_run("glibc", im, &o, &run), 0);
+	CHECK_EQ(run.res->verify_checked, 4);	/* four frees in the trace */
+	CHECK_EQ(run.res->verify_bad, 0);
+	CHECK_EQ(run.res->touched, 5);
+	/* 4 kmallocs agree only where glibc's usable size hits the class */
+	CHECK(run.res->fid_agree[0] <= run.res->fid_total[0]);
+	replay_run_free(&run);
+	replay_image_free(im);
+}
+
+TEST(a_missing_baseline_is_reported_not_crashed_on)
+{
+	struct replay_image *im = crafted();
+	struct replay_opts o = { 0 };
+	struct replay_run run;
+
+	REQUIRE(im);
+	CHECK_EQ(replay_image_run("no-such-allocator", im, &o, &run), 69);
+	replay_run_free(&run);
+	replay_image_free(im);
+}
+
+/* ---- remote-free ordering: a backend that checks alloc before free ---- */
+
+#define ORDER_N 20000
+static uint8_t order_state[ORDER_N];	/* 0 none, 1 allocated, 2 freed */
+static uint64_t order_violations;
+static char order_mem[64];
+
+static void *order_alloc(const struct replay_ev *e)
+{
+	/* make CPU 0 slow, so an unsynchronised free would overtake it */
+	if (e->cpu == 0)
+		for (volatile int i = 0; i < 500; i++)
+			;
+	__atomic_store_n(&order_state[e->obj], 1, __ATOMIC_RELAXED);
+	return order_mem;
+}
+
+static void order_free(void *p, const struct replay_ev *e)
+{
+	if (__atomic_load_n(&order_state[e->obj], __ATOMIC_RELAXED) != 1)
+		__atomic_fetch_add(&order_violations, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&order_state[e->obj], 2, __ATOMIC_RELAXED);
+}
+
+static const struct backend backend_order = {
+	.name = "order",
+	.alloc = order_alloc,
+	.free = order_free,
+};
+
+REPLAY_DEFINE_RUNNER(replay_with_order, &backend_order)
+
+TEST(percpu_remote_frees_wait_for_their_allocation)
+{
+	static struct replay_ev ev[2 * ORDER_N];
+	struct replay_opts o = { .percpu = true, .untimed = true };
+	struct replay_image *im;
+	struct replay_run run;
+	size_t n = 0;
+
+	/* CPU 0 allocates every object; CPU 1 frees each just after */
+	for (uint32_t i = 0; i < ORDER_N; i++) {
+		ev[n++] = mk(ROP_KMALLOC, i, 32, 32, 0);
+		ev[n++] = mk(ROP_KFREE, i, 0, 0, 1);
+	}
+	im = replay_image_from(ev, n, n, NULL, NULL, 0, "remote");
+	REQUIRE(im);
+	CHECK_EQ(im->remote_frees, ORDER_N);
+	REQUIRE(replay_run_init(&run) == 0);
+	CHECK_EQ(replay_with_order(im, &o, &run), 0);
+	CHECK_EQ(run.res->replayed, 2 * ORDER_N);
+	CHECK_EQ(order_violations, 0);
+	for (uint32_t i = 0; i < ORDER_N; i++)
+		CHECK_EQ(order_state[i], 2);
+	replay_run_free(&run);
+	replay_image_free(im);
+}

@@ -9,6 +9,17 @@
 
 #include "kmm/gfp.h"
 
+/*
+ * libkmm now has the slab allocator (kmm/slab.h) under the kernel names;
+ * until mm/ moves to it, the shim's functions carry names of their own so
+ * the two do not collide at link time.
+ */
+#define kmem_cache_create	mm_shim_cache_create
+#define kmem_cache_destroy	mm_shim_cache_destroy
+#define kmem_cache_alloc	mm_shim_cache_alloc
+#define kmem_cache_free		mm_shim_cache_free
+#define kmem_cache		mm_shim_cache
+
 struct kmem_cache;
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,

@@ -469,6 +469,8 @@ int slab_for_each_cache(int (*fn)(struct kmem_cache *s, void *arg),
 unsigned long slab_total_pages(void);
 /* /proc/slabinfo, version 2.1 */
 void slab_print_slabinfo(FILE *fp);
+/* The kernel's sysfs id of a mergeable cache (":0000024", ":d-0000024") */
+void slab_unique_id(const struct kmem_cache *s, char *buf, size_t len);
 /* Find a cache or alias by name */
 struct kmem_cache *slab_find_cache(const char *name);
 
@@ -479,8 +481,8 @@ struct kmem_cache *slab_find_cache(const char *name);
 int slab_check_cache(struct kmem_cache *s);
 
 /*
- * Debug reports ("BUG kmalloc-64: Redzone overwritten ...") go to stderr
- * through this hook; tests replace it to capture them.  After a report the
+ * Debug reports ("BUG kmalloc-64: Redzone overwritten ...") go to this
+ * hook, or to stderr while it is NULL; tests set it to capture them.  After a report the
  * allocator aborts if slab_panic_on_report is true (default false: the
  * object is leaked and the call returns, as the kernel does after a
  * report).

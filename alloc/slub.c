@@ -1,0 +1,1377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slub.c - a SLUB-style slab allocator on top of the buddy allocator.
+ *
+ * Lock order:
+ *   slab_mutex (slab_common.c: the cache list)
+ *     kmem_cache_node->list_lock (the node partial list, debug full list)
+ *       slab->freelist/counters (double-word cmpxchg, no lock)
+ *   A CPU's kmem_cache_cpu is touched only by the thread owning that CPU.
+ *
+ * Slab states (slab = head struct page of a block of 2^order pages):
+ *   frozen     the CPU slab of exactly one CPU (c->slab).  The owner
+ *              allocates from c->freelist (private); others push frees onto
+ *              slab->freelist with a cmpxchg of (freelist, counters).
+ *   cpu partial  not frozen, on one CPU's c->partial list, has free objects
+ *              (may be empty), PG_active clear.
+ *   node partial not frozen, on node->partial, PG_active set ("on node
+ *              partial" bit), has free objects.
+ *   full       not frozen, on no list (debug caches: on node->full),
+ *              slab->freelist == NULL.
+ *   A free to a full slab puts it on the freeing CPU's partial list; a
+ *   free that empties a node-partial slab frees it to the buddy allocator
+ *   when the node keeps min_partial slabs already.
+ *
+ * Object states: allocated, on c->freelist (frozen slab only), or on its
+ * slab's slab->freelist.  Invariants (slab_check_cache):
+ *   for a frozen slab:  inuse == objects - |slab->freelist| (remote frees
+ *                       decrement it; taking them back resets it) and
+ *                       objects == allocated + |slab->freelist| + |c->freelist|
+ *   otherwise:          inuse == allocated == objects - |slab->freelist|
+ *   every object is on at most one freelist, once; partial lists hold only
+ *   slabs with a free object; node->nr_partial == |node->partial|;
+ *   node->nr_slabs and total_objects count the cache's slabs.
+ *
+ * Debug caches (SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
+ * SLAB_CONSISTENCY_CHECKS) never have a CPU slab: every operation takes the
+ * node lock and checks the object, as the kernel's debug caches do.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmm/cpu.h"
+#include "kmm/page.h"
+#include "kmm/slab.h"
+#include "slab_internal.h"
+
+__thread enum slab_path kmm_last_alloc_path;
+struct kmem_cache **slab_frame_cache;
+static unsigned long slab_frame_pfns;
+
+const char *const slub_stat_names[NR_SLUB_STAT_ITEMS] = {
+	"alloc_fastpath", "alloc_slowpath", "free_fastpath", "free_slowpath",
+	"free_remote", "free_frozen", "free_add_partial",
+	"free_remove_partial", "alloc_from_partial", "alloc_refill",
+	"alloc_cpu_partial", "alloc_slab", "free_slab", "cpuslab_flush",
+	"deactivate_full", "deactivate_empty", "cpu_partial_free",
+	"cpu_partial_drain", "order_fallback",
+};
+
+/* ------------------------------------------------------------------ */
+/* Reports                                                              */
+
+void (*slab_report_hook)(const char *msg);
+bool slab_panic_on_report;
+unsigned long slab_nr_reports;
+
+void slab_report(struct kmem_cache *s, const void *object, const char *fmt,
+		 ...)
+{
+	char what[256], msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg),
+		 "=============================================================================\n"
+		 "BUG %s: %s\n"
+		 "-----------------------------------------------------------------------------\n"
+		 "Object 0x%p cache %s object_size %u slab_size %u\n",
+		 s ? s->name : "(unknown)", what, object,
+		 s ? s->name : "(unknown)", s ? s->object_size : 0,
+		 s ? s->size : 0);
+	__atomic_fetch_add(&slab_nr_reports, 1, __ATOMIC_RELAXED);
+	if (slab_report_hook)
+		slab_report_hook(msg);
+	else
+		fputs(msg, stderr);
+	if (slab_panic_on_report)
+		abort();
+}
+
+/* ------------------------------------------------------------------ */
+/* Slab words: (freelist, counters) read and swapped together           */
+
+union slab_counters {
+	unsigned long counters;
+	struct {
+		unsigned inuse : 16;
+		unsigned objects : 15;
+		unsigned frozen : 1;
+	};
+};
+
+static inline void *slab_read_freelist(struct page *slab)
+{
+	return __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+}
+
+static inline unsigned long slab_read_counters(struct page *slab)
+{
+	return __atomic_load_n(&slab->counters, __ATOMIC_ACQUIRE);
+}
+
+/* Swap the 16-byte-aligned word pair at @p from (o1, o2) to (n1, n2). */
+static inline bool cmpxchg_double(void *p, uintptr_t o1, unsigned long o2,
+				  uintptr_t n1, unsigned long n2, int order)
+{
+	unsigned __int128 old = ((unsigned __int128)o2 << 64) | o1;
+	unsigned __int128 new = ((unsigned __int128)n2 << 64) | n1;
+
+	return __atomic_compare_exchange_n((unsigned __int128 *)p, &old, new,
+					   false, order, __ATOMIC_RELAXED);
+}
+
+static inline bool slab_cmpxchg(struct page *slab, void *old_fl,
+				unsigned long old_cnt, void *new_fl,
+				unsigned long new_cnt)
+{
+	return cmpxchg_double(&slab->freelist, (uintptr_t)old_fl, old_cnt,
+			      (uintptr_t)new_fl, new_cnt, __ATOMIC_ACQ_REL);
+}
+
+_Static_assert(offsetof(struct page, counters) ==
+	       offsetof(struct page, freelist) + sizeof(void *),
+	       "freelist and counters must be adjacent");
+_Static_assert(offsetof(struct page, freelist) % 16 == 0,
+	       "freelist must be 16-byte aligned for cmpxchg16b");
+_Static_assert(offsetof(struct kmem_cache_cpu, freelist) % 16 == 0 &&
+	       offsetof(struct kmem_cache_cpu, tid) ==
+	       offsetof(struct kmem_cache_cpu, freelist) + sizeof(void *),
+	       "freelist and tid must be adjacent");
+
+static inline unsigned int slab_order(const struct page *slab)
+{
+	return compound_order(slab);
+}
+
+static inline char *slab_address(const struct page *slab)
+{
+	return page_address(slab);
+}
+
+static inline bool slab_debug_cache(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_DEBUG_FLAGS;
+}
+
+static inline bool object_poisoned(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_POISON) && !(s->flags & SLAB_TYPESAFE_BY_RCU) &&
+	       !s->ctor;
+}
+
+/* The node's "slab is on my partial list" bit (the kernel's
+ * PG_workingset use); changed under list_lock. */
+static inline bool slab_on_node_partial(const struct page *slab)
+{
+	return PageActive(slab);
+}
+
+static inline void add_partial(struct kmem_cache_node *n, struct page *slab,
+			       bool tail)
+{
+	if (tail)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+	SetPageActive(slab);
+	__atomic_store_n(&n->nr_partial, n->nr_partial + 1, __ATOMIC_RELAXED);
+}
+
+static inline void remove_partial(struct kmem_cache_node *n,
+				  struct page *slab)
+{
+	list_del(&slab->slab_list);
+	ClearPageActive(slab);
+	__atomic_store_n(&n->nr_partial, n->nr_partial - 1, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Debug: red zones, poison, tracks                                     */
+
+static inline unsigned int info_end(const struct kmem_cache *s)
+{
+	return s->offset >= s->inuse ? s->inuse + (unsigned int)sizeof(void *)
+				     : s->inuse;
+}
+
+static struct slab_track *get_track(struct kmem_cache *s, void *object,
+				    int which)
+{
+	return (struct slab_track *)((char *)object + info_end(s)) + which;
+}
+
+static unsigned long slab_track_seq;
+
+static void set_track(struct kmem_cache *s, void *object, int which,
+		      unsigned long addr)
+{
+	struct slab_track *t;
+
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	t = get_track(s, object, which);
+	t->addr = addr;
+	t->handle = 0;
+	t->cpu = smp_processor_id();
+	t->pid = (int)getpid();
+	t->when = __atomic_add_fetch(&slab_track_seq, 1, __ATOMIC_RELAXED);
+}
+
+/* Fill the object's debug areas: red zones with @val, poison if free. */
+static void init_object(struct kmem_cache *s, void *object, uint8_t val)
+{
+	uint8_t *p = object;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		memset(p - s->red_left_pad, val, s->red_left_pad);
+		memset(p + s->object_size, val, s->inuse - s->object_size);
+	}
+	if (object_poisoned(s) && val == SLUB_RED_INACTIVE) {
+		memset(p, POISON_FREE, s->object_size - 1);
+		p[s->object_size - 1] = POISON_END;
+	}
+}
+
+static const uint8_t *first_mismatch(const uint8_t *p, uint8_t val,
+				     size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != val)
+			return p + i;
+	return NULL;
+}
+
+/* Check red zones (expecting @val) and poison; report; false if bad. */
+static bool check_object(struct kmem_cache *s, void *object, uint8_t val)
+{
+	uint8_t *p = object;
+	const uint8_t *bad;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		bad = first_mismatch(p - s->red_left_pad, val, s->red_left_pad);
+		if (bad) {
+			slab_report(s, object, "Left Redzone overwritten "
+				    "(0x%02x at offset %td, expected 0x%02x)",
+				    *bad, bad - p, val);
+			return false;
+		}
+		bad = first_mismatch(p + s->object_size, val,
+				     s->inuse - s->object_size);
+		if (bad) {
+			slab_report(s, object, "Right Redzone overwritten "
+				    "(0x%02x at offset %td, expected 0x%02x)",
+				    *bad, bad - p, val);
+			return false;
+		}
+	}
+	if (object_poisoned(s) && val == SLUB_RED_INACTIVE) {
+		bad = first_mismatch(p, POISON_FREE, s->object_size - 1);
+		if (!bad && p[s->object_size - 1] != POISON_END)
+			bad = p + s->object_size - 1;
+		if (bad) {
+			slab_report(s, object, "Poison overwritten "
+				    "(0x%02x at offset %td): use after free",
+				    *bad, bad - p);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects in a slab                                                    */
+
+static inline void *slab_object(struct kmem_cache *s, char *base,
+				unsigned int i)
+{
+	return base + s->red_left_pad + (size_t)i * s->size;
+}
+
+static inline unsigned int slab_objects(struct page *slab)
+{
+	union slab_counters c = { .counters = slab_read_counters(slab) };
+
+	return c.objects;
+}
+
+/* Index of @x in @slab, or -1 if it is no object start. */
+static long object_index(struct kmem_cache *s, struct page *slab,
+			 const void *x)
+{
+	const char *base = slab_address(slab);
+	uintptr_t off;
+
+	if ((const char *)x < base + s->red_left_pad)
+		return -1;
+	off = (uintptr_t)((const char *)x - base - s->red_left_pad);
+	if (off % s->size || off / s->size >= slab_objects(slab))
+		return -1;
+	return (long)(off / s->size);
+}
+
+static uint64_t slab_rand(void)
+{
+	static __thread uint64_t x;
+
+	if (!x)
+		x = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)&x;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/* Link the objects of a new slab into its freelist; run constructors. */
+static void *build_freelist(struct kmem_cache *s, char *base,
+			    unsigned int objects)
+{
+	unsigned int order_buf[64], *order = order_buf;
+	void *head = NULL;
+
+	for (unsigned int i = 0; i < objects; i++) {
+		void *p = slab_object(s, base, i);
+
+		if (slab_debug_cache(s))
+			init_object(s, p, SLUB_RED_INACTIVE);
+		if (s->ctor)
+			s->ctor(p);
+	}
+	if (s->flags & SLAB_FREELIST_RANDOM) {
+		if (objects > ARRAY_SIZE(order_buf)) {
+			order = malloc(objects * sizeof(*order));
+			if (!order)
+				goto sequential;
+		}
+		for (unsigned int i = 0; i < objects; i++)
+			order[i] = i;
+		for (unsigned int i = objects - 1; i > 0; i--) {
+			unsigned int j = (unsigned int)(slab_rand() % (i + 1));
+			unsigned int t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (unsigned int i = objects; i-- > 0;) {
+			void *p = slab_object(s, base, order[i]);
+
+			set_freepointer(s, p, head);
+			head = p;
+		}
+		if (order != order_buf)
+			free(order);
+		return head;
+	}
+sequential:
+	for (unsigned int i = objects; i-- > 0;) {
+		void *p = slab_object(s, base, i);
+
+		set_freepointer(s, p, head);
+		head = p;
+	}
+	return head;
+}
+
+/* A new slab, not on any list, not frozen, all objects free. */
+static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
+{
+	gfp_t flags = (gfp & ~(GFP_ZONEMASK | __GFP_ZERO | __GFP_COMP)) |
+		      s->allocflags;
+	unsigned int order = s->order, objects = s->objects;
+	union slab_counters cnt = { .counters = 0 };
+	struct page *slab;
+	unsigned long pfn;
+
+	slab = alloc_pages(order > s->min_order ?
+			   flags | __GFP_NOWARN | __GFP_NORETRY : flags, order);
+	if (!slab && order > s->min_order) {
+		order = s->min_order;
+		objects = s->min_objects;
+		slab = alloc_pages(flags, order);
+		if (slab)
+			slab_stat(slab_this_cpu(s), ORDER_FALLBACK);
+	}
+	if (!slab)
+		return NULL;
+	slab->slab_cache = s;
+	cnt.objects = objects;
+	cnt.inuse = 0;
+	cnt.frozen = 0;
+	__atomic_store_n(&slab->counters, cnt.counters, __ATOMIC_RELAXED);
+	__atomic_store_n(&slab->freelist,
+			 build_freelist(s, slab_address(slab), objects),
+			 __ATOMIC_RELAXED);
+	INIT_LIST_HEAD(&slab->slab_list);
+	SetPageSlab(slab);
+	pfn = page_to_pfn(slab);
+	for (unsigned long i = 0; i < (1UL << order); i++)
+		__atomic_store_n(&slab_frame_cache[pfn + i], s,
+				 __ATOMIC_RELEASE);
+	__atomic_fetch_add(&s->node.nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->node.total_objects, (long)objects,
+			   __ATOMIC_RELAXED);
+	slab_stat(slab_this_cpu(s), ALLOC_SLAB);
+	kmm_last_alloc_path = SLAB_PATH_NEW_SLAB;
+	return slab;
+}
+
+static void discard_slab(struct kmem_cache *s, struct page *slab)
+{
+	unsigned int order = slab_order(slab);
+	unsigned long pfn = page_to_pfn(slab);
+
+	__atomic_fetch_sub(&s->node.nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&s->node.total_objects, (long)slab_objects(slab),
+			   __ATOMIC_RELAXED);
+	for (unsigned long i = 0; i < (1UL << order); i++)
+		__atomic_store_n(&slab_frame_cache[pfn + i], NULL,
+				 __ATOMIC_RELAXED);
+	ClearPageSlab(slab);
+	ClearPageActive(slab);
+	slab->slab_cache = NULL;
+	slab->freelist = NULL;
+	slab->counters = 0;
+	INIT_LIST_HEAD(&slab->slab_list);
+	slab->slab_list.next = NULL;
+	slab->slab_list.prev = NULL;
+	__free_pages(slab, order);
+	slab_stat(slab_this_cpu(s), FREE_SLAB);
+}
+
+/* ------------------------------------------------------------------ */
+/* CPU slab and partial lists                                           */
+
+/* Take a not-frozen slab's whole freelist and freeze it; NULL if full. */
+static void *freeze_slab(struct page *slab)
+{
+	union slab_counters old, new;
+	void *fl;
+
+	do {
+		fl = slab_read_freelist(slab);
+		old.counters = slab_read_counters(slab);
+		if (!fl)
+			return NULL;
+		new.counters = old.counters;
+		new.inuse = new.objects;
+		new.frozen = 1;
+	} while (!slab_cmpxchg(slab, fl, old.counters, NULL, new.counters));
+	return fl;
+}
+
+/* Take the remote frees of the frozen CPU slab; unfreeze it when none. */
+static void *get_freelist(struct page *slab)
+{
+	union slab_counters old, new;
+	void *fl;
+
+	do {
+		fl = slab_read_freelist(slab);
+		old.counters = slab_read_counters(slab);
+		new.counters = old.counters;
+		new.inuse = new.objects;
+		new.frozen = fl != NULL;
+	} while (!slab_cmpxchg(slab, fl, old.counters, NULL, new.counters));
+	return fl;
+}
+
+static inline void set_cpu_slab(struct kmem_cache_cpu *c, struct page *slab)
+{
+	c->slab = slab;
+	c->slab_base = slab ? slab_address(slab) : NULL;
+	c->slab_bytes = slab ? PAGE_SIZE << slab_order(slab) : 0;
+}
+
+/* Move the CPU partial list to the node list, freeing surplus empties. */
+static void put_partials(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = &s->node;
+	struct page *slab, *next, *discard = NULL;
+
+	if (!c->partial)
+		return;
+	pthread_mutex_lock(&n->list_lock);
+	for (slab = c->partial; slab; slab = next) {
+		union slab_counters cnt;
+
+		next = (struct page *)slab->slab_list.next;
+		cnt.counters = slab_read_counters(slab);
+		if (!cnt.inuse && n->nr_partial >= s->min_partial) {
+			slab->slab_list.next = (struct list_head *)discard;
+			discard = slab;
+		} else {
+			add_partial(n, slab, true);
+		}
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	c->partial = NULL;
+	c->nr_partial = 0;
+	slab_stat(c, CPU_PARTIAL_DRAIN);
+	for (slab = discard; slab; slab = next) {
+		next = (struct page *)slab->slab_list.next;
+		discard_slab(s, slab);
+	}
+}
+
+static void put_cpu_partial(struct kmem_cache *s, struct page *slab)
+{
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
+
+	if (c->nr_partial >= s->cpu_partial_slabs)
+		put_partials(s, c);
+	slab->slab_list.next = (struct list_head *)c->partial;
+	slab->slab_list.prev = NULL;
+	c->partial = slab;
+	c->nr_partial++;
+}
+
+/*
+ * Give the CPU slab back: splice c->freelist into slab->freelist and
+ * unfreeze; then free it, put it on the node list, or leave it full.
+ */
+static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = &s->node;
+	struct page *slab = c->slab;
+	void *freelist = c->freelist, *tail = NULL, *p, *old_fl, *fl;
+	union slab_counters old, new;
+	unsigned int free_delta = 0;
+
+	if (!slab)
+		return;
+	for (p = freelist; p; p = get_freepointer(s, p)) {
+		tail = p;
+		free_delta++;
+	}
+	do {
+		old_fl = slab_read_freelist(slab);
+		old.counters = slab_read_counters(slab);
+		new.counters = old.counters;
+		new.frozen = 0;
+		fl = old_fl;
+		if (tail) {
+			new.inuse -= free_delta;
+			set_freepointer(s, tail, old_fl);
+			fl = freelist;
+		}
+	} while (!slab_cmpxchg(slab, old_fl, old.counters, fl, new.counters));
+	set_cpu_slab(c, NULL);
+	c->freelist = NULL;
+	c->tid++;
+	if (!new.inuse && __atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED) >=
+	    s->min_partial) {
+		slab_stat(c, DEACTIVATE_EMPTY);
+		discard_slab(s, slab);
+	} else if (fl) {
+		pthread_mutex_lock(&n->list_lock);
+		add_partial(n, slab, true);
+		pthread_mutex_unlock(&n->list_lock);
+	} else {
+		slab_stat(c, DEACTIVATE_FULL);
+	}
+}
+
+/* Take a slab off the node list, and more for the CPU partial list. */
+static struct page *get_partial_node(struct kmem_cache *s,
+				     struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = &s->node;
+	struct page *slab, *first = NULL;
+	struct list_head *cur, *nxt;
+
+	if (!__atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&n->list_lock);
+	slab_list_for_each(slab, cur, nxt, &n->partial, struct page, slab_list) {
+		remove_partial(n, slab);
+		if (!first) {
+			first = slab;
+		} else {
+			slab->slab_list.next = (struct list_head *)c->partial;
+			slab->slab_list.prev = NULL;
+			c->partial = slab;
+			c->nr_partial++;
+		}
+		if (c->nr_partial > s->cpu_partial_slabs / 2)
+			break;
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	return first;
+}
+
+static __cold void slab_out_of_memory(struct kmem_cache *s, gfp_t gfp)
+{
+	if (gfp & __GFP_NOWARN)
+		return;
+	fprintf(stderr, "SLUB: Unable to allocate memory on node -1, "
+		"gfp=%#x\n  cache: %s, object size: %u, buffer size: %u, "
+		"default order: %u, min order: %u\n", gfp, s->name,
+		s->object_size, s->size, s->order, s->min_order);
+}
+
+/* ------------------------------------------------------------------ */
+/* Debug caches: everything under the node lock                         */
+
+static void *alloc_debug(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_node *n = &s->node;
+	union slab_counters cnt;
+	struct page *slab;
+	void *object;
+
+	pthread_mutex_lock(&n->list_lock);
+	if (list_empty(&n->partial)) {
+		pthread_mutex_unlock(&n->list_lock);
+		slab = new_slab(s, gfp);
+		if (!slab) {
+			slab_out_of_memory(s, gfp);
+			return NULL;
+		}
+		pthread_mutex_lock(&n->list_lock);
+		add_partial(n, slab, false);
+	}
+	slab = list_first_entry(&n->partial, struct page, slab_list);
+	object = slab->freelist;
+	slab->freelist = get_freepointer(s, object);
+	cnt.counters = slab->counters;
+	cnt.inuse++;
+	slab->counters = cnt.counters;
+	if (!slab->freelist) {
+		remove_partial(n, slab);
+		list_add(&slab->slab_list, &n->full);
+	}
+	pthread_mutex_unlock(&n->list_lock);
+
+	if (!check_object(s, object, SLUB_RED_INACTIVE)) {
+		/* corrupted: leak it (as the kernel does) and try another */
+		return alloc_debug(s, gfp);
+	}
+	init_object(s, object, SLUB_RED_ACTIVE);
+	set_track(s, object, 0, (unsigned long)__builtin_return_address(0));
+	return object;
+}
+
+static bool on_freelist(struct kmem_cache *s, struct page *slab, void *x)
+{
+	unsigned int n = 0, max = slab_objects(slab);
+
+	for (void *p = slab->freelist; p && n <= max;
+	     p = get_freepointer(s, p), n++)
+		if (p == x)
+			return true;
+	return false;
+}
+
+static void free_debug(struct kmem_cache *s, struct page *slab, void *x)
+{
+	struct kmem_cache_node *n = &s->node;
+	union slab_counters cnt;
+	bool was_full;
+
+	pthread_mutex_lock(&n->list_lock);
+	if (on_freelist(s, slab, x)) {
+		pthread_mutex_unlock(&n->list_lock);
+		slab_report(s, x, "Object already free (double free)");
+		return;
+	}
+	if (!check_object(s, x, SLUB_RED_ACTIVE)) {
+		pthread_mutex_unlock(&n->list_lock);
+		return;
+	}
+	set_track(s, x, 1, (unsigned long)__builtin_return_address(0));
+	init_object(s, x, SLUB_RED_INACTIVE);
+	was_full = !slab->freelist;
+	set_freepointer(s, x, slab->freelist);
+	slab->freelist = x;
+	cnt.counters = slab->counters;
+	cnt.inuse--;
+	slab->counters = cnt.counters;
+	if (was_full) {
+		list_del(&slab->slab_list);
+		add_partial(n, slab, true);
+	}
+	if (!cnt.inuse && n->nr_partial > s->min_partial) {
+		remove_partial(n, slab);
+		pthread_mutex_unlock(&n->list_lock);
+		discard_slab(s, slab);
+		return;
+	}
+	pthread_mutex_unlock(&n->list_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Slow paths                                                           */
+
+/* ___slab_alloc: the CPU freelist is empty. */
+void *__slab_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
+	struct page *slab;
+	void *freelist;
+
+	kmm_last_alloc_path = SLAB_PATH_SLOW;
+	slab_stat(c, ALLOC_SLOWPATH);
+	if (slab_debug_cache(s))
+		return alloc_debug(s, gfp);
+
+	slab = c->slab;
+	if (slab) {
+		freelist = get_freelist(slab);
+		if (freelist) {
+			slab_stat(c, ALLOC_REFILL);
+			goto load_freelist;
+		}
+		/* full and now unfrozen: on no list */
+		set_cpu_slab(c, NULL);
+		slab_stat(c, DEACTIVATE_FULL);
+	}
+	while (c->partial) {
+		slab = c->partial;
+		c->partial = (struct page *)slab->slab_list.next;
+		c->nr_partial--;
+		freelist = freeze_slab(slab);
+		if (freelist) {
+			slab_stat(c, ALLOC_CPU_PARTIAL);
+			goto new_cpu_slab;
+		}
+	}
+	while ((slab = get_partial_node(s, c))) {
+		freelist = freeze_slab(slab);
+		if (freelist) {
+			slab_stat(c, ALLOC_FROM_PARTIAL);
+			goto new_cpu_slab;
+		}
+	}
+	/* rechecks the CPU partial list the node list may have filled */
+	while (c->partial) {
+		slab = c->partial;
+		c->partial = (struct page *)slab->slab_list.next;
+		c->nr_partial--;
+		freelist = freeze_slab(slab);
+		if (freelist)
+			goto new_cpu_slab;
+	}
+
+	slab = new_slab(s, gfp);
+	if (unlikely(!slab)) {
+		slab_out_of_memory(s, gfp);
+		return NULL;
+	}
+	freelist = freeze_slab(slab);
+
+new_cpu_slab:
+	set_cpu_slab(c, slab);
+load_freelist:
+	c->freelist = get_freepointer(s, freelist);
+	c->tid++;
+	return freelist;
+}
+
+static __cold void bad_free(struct kmem_cache *s, const void *x,
+			    struct page *slab)
+{
+	struct kmem_cache *owner = slab && PageSlab(slab) ?
+				   slab->slab_cache : NULL;
+
+	if (!owner)
+		slab_report(s, x, "Invalid object pointer 0x%p: not in a slab",
+			    x);
+	else if (owner != s)
+		slab_report(s, x, "Wrong slab cache. %s but object is from %s",
+			    s->name, owner->name);
+	else
+		slab_report(s, x, "Invalid object pointer 0x%p: not an "
+			    "object start", x);
+}
+
+/* __slab_free: @x is not in this CPU's CPU slab. */
+void __slab_free(struct kmem_cache *s, void *x)
+{
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
+	struct kmem_cache_node *n = &s->node;
+	union slab_counters old, new;
+	struct page *slab;
+	bool was_frozen, locked, on_node_partial = false;
+	void *prior;
+
+	if (unlikely(!virt_addr_valid(x))) {
+		bad_free(s, x, NULL);
+		return;
+	}
+	slab = compound_head(virt_to_page(x));
+	if (unlikely(!PageSlab(slab) || slab->slab_cache != s ||
+		     object_index(s, slab, x) < 0)) {
+		bad_free(s, x, slab);
+		return;
+	}
+	slab_stat(c, FREE_SLOWPATH);
+	if (slab_debug_cache(s)) {
+		free_debug(s, slab, x);
+		return;
+	}
+
+	do {
+		prior = slab_read_freelist(slab);
+		old.counters = slab_read_counters(slab);
+		set_freepointer(s, x, prior);
+		new.counters = old.counters;
+		was_frozen = new.frozen;
+		new.inuse--;
+		locked = !new.inuse && prior && !was_frozen;
+		if (locked) {
+			pthread_mutex_lock(&n->list_lock);
+			on_node_partial = slab_on_node_partial(slab);
+		}
+		if (slab_cmpxchg(slab, prior, old.counters, x, new.counters))
+			break;
+		if (locked)
+			pthread_mutex_unlock(&n->list_lock);
+	} while (1);
+
+	if (likely(!locked)) {
+		if (was_frozen) {
+			/* the CPU slab of another CPU */
+			slab_stat(c, FREE_REMOTE);
+			slab_stat(c, FREE_FROZEN);
+		} else if (!prior) {
+			/* was full: now ours to allocate from */
+			put_cpu_partial(s, slab);
+			slab_stat(c, CPU_PARTIAL_FREE);
+		}
+		return;
+	}
+	/* the slab became empty */
+	if (!on_node_partial ||
+	    n->nr_partial < s->min_partial) {
+		/* on a CPU partial list (its owner frees it), or kept */
+		pthread_mutex_unlock(&n->list_lock);
+		return;
+	}
+	remove_partial(n, slab);
+	pthread_mutex_unlock(&n->list_lock);
+	slab_stat(c, FREE_REMOVE_PARTIAL);
+	discard_slab(s, slab);
+}
+
+/*
+ * The double-word cmpxchg fast paths, as SLUB does it under preemption:
+ * (freelist, tid) swapped together.  Kept for the benchmark's comparison
+ * (docs/slab.md); kmem_cache_alloc/free use the plain fast paths.
+ */
+static inline bool cpu_cmpxchg(struct kmem_cache_cpu *c, void *old_fl,
+			       unsigned long old_tid, void *new_fl,
+			       unsigned long new_tid)
+{
+	return cmpxchg_double(&c->freelist, (uintptr_t)old_fl, old_tid,
+			      (uintptr_t)new_fl, new_tid, __ATOMIC_RELAXED);
+}
+
+void *kmem_cache_alloc_cas(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
+	unsigned long tid;
+	void *object;
+
+	do {
+		tid = READ_ONCE(c->tid);
+		object = READ_ONCE(c->freelist);
+		if (unlikely(!object))
+			return __slab_alloc(s, gfp);
+	} while (!cpu_cmpxchg(c, object, tid, get_freepointer(s, object),
+			      tid + 1));
+	slab_stat(c, ALLOC_FASTPATH);
+	return object;
+}
+
+void kmem_cache_free_cas(struct kmem_cache *s, void *x)
+{
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
+	unsigned long tid;
+	void *fl;
+
+	if (unlikely((uintptr_t)((char *)x - c->slab_base) >= c->slab_bytes)) {
+		__slab_free(s, x);
+		return;
+	}
+	do {
+		tid = READ_ONCE(c->tid);
+		fl = READ_ONCE(c->freelist);
+		set_freepointer(s, x, fl);
+	} while (!cpu_cmpxchg(c, fl, tid, x, tid + 1));
+	slab_stat(c, FREE_FASTPATH);
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr,
+			  void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		p[i] = kmem_cache_alloc(s, gfp);
+		if (unlikely(!p[i])) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)nr;
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
+{
+	for (size_t i = 0; i < nr; i++)
+		kmem_cache_free(s, p[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation, flush, shrink, shutdown                                    */
+
+static unsigned int cpu_partial_objects(unsigned int size)
+{
+	if (size >= PAGE_SIZE)
+		return 6;
+	if (size >= 1024)
+		return 24;
+	if (size >= 256)
+		return 52;
+	return 120;
+}
+
+struct kmem_cache *__kmem_cache_create(const char *name,
+				       unsigned int object_size,
+				       const struct kmem_cache_args *args,
+				       slab_flags_t flags)
+{
+	int nr_cpus = kmm_nr_cpus();
+	struct slab_geometry g;
+	struct kmem_cache *s;
+	size_t bytes;
+
+	/* an explicit free pointer offset keeps the pointer inside: lay the
+	 * cache out as if it had no SLAB_TYPESAFE_BY_RCU */
+	if (slab_calculate_geometry(&g, object_size, args->align,
+				    args->use_freeptr_offset ?
+				    flags & ~SLAB_TYPESAFE_BY_RCU : flags,
+				    args->ctor != NULL, (unsigned int)nr_cpus))
+		return NULL;
+	bytes = sizeof(*s) + (size_t)nr_cpus * sizeof(struct kmem_cache_cpu);
+	s = aligned_alloc(64, ALIGN(bytes, (size_t)64));
+	if (!s)
+		return NULL;
+	memset(s, 0, bytes);
+	s->name = strdup(name);
+	if (!s->name) {
+		free(s);
+		return NULL;
+	}
+	s->flags = flags;
+	s->object_size = g.object_size;
+	s->size = g.size;
+	s->align = g.align;
+	s->inuse = g.inuse;
+	s->offset = g.offset;
+	if ((flags & SLAB_TYPESAFE_BY_RCU) && args->use_freeptr_offset &&
+	    !(flags & SLAB_POISON) && !args->ctor)
+		s->offset = args->freeptr_offset;
+	s->red_left_pad = g.red_left_pad;
+	s->order = g.order;
+	s->objects = g.objects;
+	s->min_order = g.min_order;
+	s->min_objects = g.min_objects;
+	s->ctor = args->ctor;
+	s->useroffset = args->useroffset;
+	s->usersize = args->usersize;
+	s->refcount = 1;
+	s->random = slab_rand() | 1;
+	s->allocflags = __GFP_COMP;
+	if (flags & SLAB_CACHE_DMA)
+		s->allocflags |= __GFP_DMA;
+	if (flags & SLAB_CACHE_DMA32)
+		s->allocflags |= __GFP_DMA32;
+	if (flags & SLAB_RECLAIM_ACCOUNT)
+		s->allocflags |= __GFP_RECLAIMABLE;
+	/* set_min_partial(): ilog2(size) / 2 clamped to [5, 10] */
+	s->min_partial = (unsigned int)ilog2_u64(s->size) / 2;
+	if (s->min_partial < 5)
+		s->min_partial = 5;
+	if (s->min_partial > 10)
+		s->min_partial = 10;
+	s->cpu_partial_slabs = DIV_ROUND_UP(cpu_partial_objects(s->size) * 2,
+					    s->objects);
+	if (slab_debug_cache(s))
+		s->cpu_partial_slabs = 0;
+	pthread_mutex_init(&s->node.list_lock, NULL);
+	INIT_LIST_HEAD(&s->node.partial);
+	INIT_LIST_HEAD(&s->node.full);
+	INIT_LIST_HEAD(&s->list);
+	return s;
+}
+
+static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	if (c->slab) {
+		slab_stat(c, CPUSLAB_FLUSH);
+		deactivate_slab(s, c);
+	}
+	put_partials(s, c);
+}
+
+void slab_cpu_flush_all(struct kmem_cache *s)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		flush_cpu(s, &s->cpu_slab[cpu]);
+}
+
+/* Free every empty slab on the node list (min_partial ignored). */
+static void discard_empty_partials(struct kmem_cache *s)
+{
+	struct kmem_cache_node *n = &s->node;
+	struct list_head *cur, *nxt;
+	struct page *slab;
+	LIST_HEAD(discard);
+
+	pthread_mutex_lock(&n->list_lock);
+	slab_list_for_each(slab, cur, nxt, &n->partial, struct page, slab_list) {
+		union slab_counters cnt = {
+			.counters = slab_read_counters(slab) };
+
+		if (!cnt.inuse) {
+			remove_partial(n, slab);
+			list_add(&slab->slab_list, &discard);
+		}
+	}
+	pthread_mutex_unlock(&n->list_lock);
+	slab_list_for_each(slab, cur, nxt, &discard, struct page, slab_list)
+		discard_slab(s, slab);
+}
+
+int kmem_cache_shrink(struct kmem_cache *s)
+{
+	slab_cpu_flush_all(s);
+	discard_empty_partials(s);
+	return 0;
+}
+
+int __kmem_cache_shutdown(struct kmem_cache *s, bool quiet)
+{
+	long left;
+
+	kmem_cache_shrink(s);
+	left = __atomic_load_n(&s->node.nr_slabs, __ATOMIC_RELAXED);
+	if (left && !quiet) {
+		struct slab_cache_info info;
+
+		slab_cache_info(s, &info);
+		slab_report(s, NULL, "Objects remaining in %s on "
+			    "__kmem_cache_shutdown(): %lu objects in %ld slabs",
+			    s->name, info.active_objs, left);
+		fprintf(stderr, "kmem_cache_destroy %s: Slab cache still has "
+			"objects when called from kmem_cache_destroy\n",
+			s->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+void __kmem_cache_release(struct kmem_cache *s)
+{
+	pthread_mutex_destroy(&s->node.list_lock);
+	free((void *)s->name);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Initialisation                                                       */
+
+static pthread_mutex_t slab_init_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool slab_up;
+
+int kmem_cache_init(void)
+{
+	int ret = 0;
+
+	if (__atomic_load_n(&slab_up, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&slab_init_lock);
+	if (slab_up)
+		goto out;
+	if (!max_pfn || !mem_map) {
+		fprintf(stderr, "kmem_cache_init: no memory (kmm_mem_init "
+			"first)\n");
+		ret = -ENOMEM;
+		goto out;
+	}
+	slab_frame_cache = calloc(max_pfn, sizeof(*slab_frame_cache));
+	if (!slab_frame_cache) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	slab_frame_pfns = max_pfn;
+	__atomic_store_n(&slab_up, true, __ATOMIC_RELEASE);
+	ret = kmalloc_init();
+	if (ret)
+		__atomic_store_n(&slab_up, false, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&slab_init_lock);
+	return ret;
+}
+
+void slab_frame_exit(void)
+{
+	pthread_mutex_lock(&slab_init_lock);
+	free(slab_frame_cache);
+	slab_frame_cache = NULL;
+	slab_frame_pfns = 0;
+	__atomic_store_n(&slab_up, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&slab_init_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Introspection and the invariant checker                              */
+
+unsigned long slab_stat_sum(const struct kmem_cache *s,
+			    enum slub_stat_item item)
+{
+	unsigned long sum = 0;
+#if KMM_STATS
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += s->cpu_slab[cpu].stat[item];
+#endif
+	return sum;
+}
+
+static unsigned long list_len(struct kmem_cache *s, void *p,
+			      unsigned long max)
+{
+	unsigned long n = 0;
+
+	for (; p && n <= max; p = get_freepointer(s, p))
+		n++;
+	return n;
+}
+
+void slab_cache_info(struct kmem_cache *s, struct slab_cache_info *info)
+{
+	struct kmem_cache_node *n = &s->node;
+	unsigned long free_objs = 0;
+	struct list_head *cur, *nxt;
+	struct page *slab;
+	int cpu;
+
+	memset(info, 0, sizeof(*info));
+	info->name = s->name;
+	info->object_size = s->object_size;
+	info->size = s->size;
+	info->objects_per_slab = s->objects;
+	info->order = s->order;
+	info->aliases = s->refcount - 1;
+	info->num_slabs = (unsigned long)__atomic_load_n(&n->nr_slabs,
+							  __ATOMIC_RELAXED);
+	info->active_slabs = info->num_slabs;
+	info->num_objs = (unsigned long)__atomic_load_n(&n->total_objects,
+							 __ATOMIC_RELAXED);
+	pthread_mutex_lock(&n->list_lock);
+	slab_list_for_each(slab, cur, nxt, &n->partial, struct page, slab_list)
+		free_objs += list_len(s, slab_read_freelist(slab),
+				      slab_objects(slab));
+	pthread_mutex_unlock(&n->list_lock);
+	for_each_possible_cpu(cpu) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+
+		if (c->slab) {
+			free_objs += list_len(s, c->freelist, s->objects);
+			free_objs += list_len(s, slab_read_freelist(c->slab),
+					      s->objects);
+		}
+		for (slab = c->partial; slab;
+		     slab = (struct page *)slab->slab_list.next)
+			free_objs += list_len(s, slab_read_freelist(slab),
+					      slab_objects(slab));
+	}
+	info->active_objs = info->num_objs > free_objs ?
+			    info->num_objs - free_objs : 0;
+	if (s->order == s->min_order) {
+		info->pages = info->num_slabs << s->order;
+	} else {
+		/* slabs may have the fallback order: count exactly */
+		for (unsigned long pfn = 0; pfn < slab_frame_pfns; pfn++)
+			if (slab_frame_cache[pfn] == s)
+				info->pages++;
+	}
+}
+
+#define CHECK_FAIL(...)							\
+	do {								\
+		fprintf(stderr, "slab_check_cache: %s: ", s->name);	\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		bad++;							\
+	} while (0)
+
+/* Mark the objects of a freelist in @seen; count violations. */
+static int check_freelist(struct kmem_cache *s, struct page *slab, void *p,
+			  unsigned char *seen, unsigned long *len)
+{
+	unsigned int max = slab_objects(slab);
+	int bad = 0;
+
+	*len = 0;
+	for (; p; p = get_freepointer(s, p)) {
+		long i = object_index(s, slab, p);
+
+		if (i < 0) {
+			CHECK_FAIL("freelist of slab %p holds %p, no object "
+				   "of it", (void *)slab, p);
+			break;
+		}
+		if (seen[i]) {
+			CHECK_FAIL("object %p is twice on freelists", p);
+			break;
+		}
+		seen[i] = 1;
+		if (++*len > max)
+			break;
+	}
+	return bad;
+}
+
+int slab_check_cache(struct kmem_cache *s)
+{
+	struct kmem_cache_node *n = &s->node;
+	unsigned long slabs = 0, objects = 0, nr_partial = 0;
+	struct list_head *cur, *nxt;
+	unsigned char *seen;
+	struct page *slab;
+	int bad = 0, cpu;
+
+	seen = malloc(32768);
+	if (!seen)
+		return 1;
+	pthread_mutex_lock(&n->list_lock);
+	/* partial lists hold only partial, unfrozen slabs */
+	slab_list_for_each(slab, cur, nxt, &n->partial, struct page, slab_list) {
+		union slab_counters cnt = {
+			.counters = slab_read_counters(slab) };
+
+		nr_partial++;
+		if (cnt.frozen || !slab_read_freelist(slab) ||
+		    !slab_on_node_partial(slab) || slab->slab_cache != s)
+			CHECK_FAIL("node partial slab %p: frozen %u, "
+				   "freelist %p, flag %d", (void *)slab,
+				   cnt.frozen, slab_read_freelist(slab),
+				   slab_on_node_partial(slab));
+	}
+	if (nr_partial != n->nr_partial)
+		CHECK_FAIL("nr_partial %lu but %lu on the list",
+			   n->nr_partial, nr_partial);
+	pthread_mutex_unlock(&n->list_lock);
+	for_each_possible_cpu(cpu) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+		unsigned int np = 0;
+
+		for (slab = c->partial; slab;
+		     slab = (struct page *)slab->slab_list.next) {
+			union slab_counters cnt = {
+				.counters = slab_read_counters(slab) };
+
+			np++;
+			if (cnt.frozen || !slab_read_freelist(slab) ||
+			    slab_on_node_partial(slab))
+				CHECK_FAIL("CPU %d partial slab %p is not "
+					   "partial", cpu, (void *)slab);
+		}
+		if (np != c->nr_partial)
+			CHECK_FAIL("CPU %d nr_partial %u but %u listed", cpu,
+				   c->nr_partial, np);
+		if (c->slab) {
+			union slab_counters cnt = {
+				.counters = slab_read_counters(c->slab) };
+
+			if (!cnt.frozen || c->slab->slab_cache != s)
+				CHECK_FAIL("CPU %d slab %p is not frozen",
+					   cpu, (void *)c->slab);
+			if (c->slab_base != slab_address(c->slab))
+				CHECK_FAIL("CPU %d slab_base is stale", cpu);
+		} else if (c->freelist) {
+			CHECK_FAIL("CPU %d has a freelist but no slab", cpu);
+		}
+	}
+
+	/* every slab: walk the frame table for head pages of @s */
+	for (unsigned long pfn = 0; pfn < slab_frame_pfns; pfn++) {
+		unsigned long on_slab, on_cpu = 0;
+		struct kmem_cache_cpu *owner = NULL;
+		union slab_counters cnt;
+
+		if (slab_frame_cache[pfn] != s)
+			continue;
+		slab = pfn_to_page(pfn);
+		if (PageTail(slab))
+			continue;
+		slabs++;
+		cnt.counters = slab_read_counters(slab);
+		objects += cnt.objects;
+		if (!PageSlab(slab) || slab->slab_cache != s) {
+			CHECK_FAIL("frame %lu: not a slab of the cache", pfn);
+			continue;
+		}
+		if (cnt.objects != s->objects && cnt.objects != s->min_objects)
+			CHECK_FAIL("slab %p has %u objects", (void *)slab,
+				   cnt.objects);
+		memset(seen, 0, cnt.objects);
+		bad += check_freelist(s, slab, slab_read_freelist(slab), seen,
+				      &on_slab);
+		for_each_possible_cpu(cpu)
+			if (s->cpu_slab[cpu].slab == slab) {
+				if (owner)
+					CHECK_FAIL("slab %p is the CPU slab "
+						   "of two CPUs", (void *)slab);
+				owner = &s->cpu_slab[cpu];
+			}
+		if (cnt.frozen) {
+			if (!owner)
+				CHECK_FAIL("slab %p is frozen but no CPU's",
+					   (void *)slab);
+			else
+				bad += check_freelist(s, slab, owner->freelist,
+						      seen, &on_cpu);
+		} else if (owner) {
+			CHECK_FAIL("CPU slab %p is not frozen", (void *)slab);
+		}
+		{
+			if (cnt.inuse + on_slab != cnt.objects)
+				CHECK_FAIL("slab %p: inuse %u + free %lu != "
+					   "objects %u", (void *)slab,
+					   cnt.inuse, on_slab, cnt.objects);
+		}
+		/* debug caches: free objects keep their red zones/poison */
+		if (slab_debug_cache(s)) {
+			for (unsigned int i = 0; i < cnt.objects; i++) {
+				void *p = slab_object(s, slab_address(slab),
+						      i);
+
+				if (seen[i] && !check_object(s, p,
+						SLUB_RED_INACTIVE))
+					CHECK_FAIL("free object %p corrupted",
+						   p);
+			}
+		}
+	}
+	if ((long)slabs != n->nr_slabs)
+		CHECK_FAIL("nr_slabs %ld but %lu slabs", n->nr_slabs, slabs);
+	if ((long)objects != n->total_objects)
+		CHECK_FAIL("total_objects %ld but %lu", n->total_objects,
+			   objects);
+	free(seen);
+	return bad;
+}

@@ -35,6 +35,8 @@ struct replay_opts {
 	uint64_t timeline;	/* --timeline N: a sample every N events, 0 off */
 };
 
+struct replay_result;
+
 struct backend {
 	const char *name;
 	/* 0, or an exit code (KMB_EX_*) with a message in @err */
@@ -49,8 +51,12 @@ struct backend {
 	uint64_t (*footprint)(void);
 	/* kmm: buddy unusable index x1000 at @order (worst zone), or -1 */
 	int (*unusable)(unsigned int order);
+	/* at the end of the trace, before the leftovers are freed */
+	void (*snapshot)(struct replay_result *r);
 	/* after every object was freed: what the allocator still holds */
 	void (*leaks)(uint64_t *objects, uint64_t *bytes);
+	/* invariant checkers (no allocation running): problems found */
+	int (*check)(void);
 	bool verifiable;	/* memory keeps what is written (not null) */
 	const char *(*version)(void);
 };
@@ -67,6 +73,7 @@ struct replay_sample {
 
 #define REPLAY_MAX_SAMPLES	100000
 #define REPLAY_FID_SLOTS	4096
+#define REPLAY_MAX_ZONES	4
 
 /* A disagreement of the allocator's size with the traced kernel's */
 struct replay_fid_entry {
@@ -94,6 +101,15 @@ struct replay_result {
 	uint64_t peak_footprint, end_footprint;
 	uint64_t end_live_objects, end_live_bytes;	/* freed at the end */
 	uint64_t leak_objects, leak_bytes;
+	bool leaks_known;		/* the backend can tell (kmm) */
+	uint64_t misuse;		/* kmm: double frees, wrong orders ... */
+	int64_t check_problems;		/* invariant checkers; -1 not run */
+	uint64_t checks_run;
+	/* kmm at the end of the trace: per populated zone and order */
+	uint32_t nr_zones;
+	char zone_name[REPLAY_MAX_ZONES][16];
+	int32_t unusable[REPLAY_MAX_ZONES][11];	/* x1000 */
+	int32_t extfrag[REPLAY_MAX_ZONES][11];	/* x1000 */
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
 	uint64_t wall_ns;
@@ -129,5 +145,8 @@ int replay_image_run(const char *alloc, const struct replay_image *im,
 extern const struct backend backend_null;
 int replay_with_null(const struct replay_image *im, const struct replay_opts *o,
 		     struct replay_run *run);
+extern const struct backend backend_kmm;
+int replay_with_kmm(const struct replay_image *im, const struct replay_opts *o,
+		    struct replay_run *run);
 
 #endif /* KMB_BACKEND_H */

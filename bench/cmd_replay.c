@@ -30,10 +30,6 @@
 #define HAVE_KMT 0
 #endif
 
-#ifndef KMB_HAVE_KMM_BACKEND
-#define KMB_HAVE_KMM_BACKEND 0
-#endif
-
 static int replay_load_error;
 
 struct replay_args {
@@ -157,15 +153,8 @@ int replay_image_run(const char *alloc, const struct replay_image *im,
 	}
 	if (!strcmp(alloc, "null"))
 		return replay_with_null(im, o, run);
-	if (!strcmp(alloc, "kmm")) {
-#if KMB_HAVE_KMM_BACKEND
+	if (!strcmp(alloc, "kmm"))
 		return replay_with_kmm(im, o, run);
-#else
-		kmb_warn("replay: the kmm backend is not built yet (the "
-			 "allocators it needs are still to come)");
-		return KMB_EX_UNAVAILABLE;
-#endif
-	}
 	return replay_in_helper(alloc, im, o, run);
 }
 
@@ -361,6 +350,22 @@ static void json_fidelity(struct json_writer *w, const struct replay_result *r)
 	json_object_end(w);
 }
 
+/* { "Normal": [ order 0 .. 10 ], ... } from thousandths */
+static void json_zone_indices(struct json_writer *w,
+			      const struct replay_result *r,
+			      const int32_t v[][11])
+{
+	json_object_begin(w);
+	for (uint32_t z = 0; z < r->nr_zones; z++) {
+		json_key(w, r->zone_name[z]);
+		json_array_begin(w);
+		for (int o = 0; o < 11; o++)
+			json_double(w, v[z][o] / 1000.0);
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
 static double ratio(uint64_t a, uint64_t b)
 {
 	return b ? (double)a / (double)b : NAN;
@@ -437,6 +442,12 @@ static void print_json(const struct replay_args *a,
 		       ratio(r->end_footprint, im->end_live_bytes));
 	json_kv_uint(&w, "rss_start_kb", r->rss_start_kb);
 	json_kv_uint(&w, "rss_peak_kb", r->rss_peak_kb);
+	if (r->nr_zones) {
+		json_key(&w, "unusable_index");
+		json_zone_indices(&w, r, r->unusable);
+		json_key(&w, "fragmentation_index");
+		json_zone_indices(&w, r, r->extfrag);
+	}
 	json_object_end(&w);
 
 	json_key(&w, "tlb");
@@ -452,8 +463,16 @@ static void print_json(const struct replay_args *a,
 	json_object_begin(&w);
 	json_kv_uint(&w, "objects", r->leak_objects);
 	json_kv_uint(&w, "bytes", r->leak_bytes);
+	json_kv_bool(&w, "measured", r->leaks_known);
 	json_kv_uint(&w, "live_at_end_objects", r->end_live_objects);
 	json_kv_uint(&w, "live_at_end_bytes", r->end_live_bytes);
+	json_object_end(&w);
+
+	json_key(&w, "invariants");
+	json_object_begin(&w);
+	json_kv_uint(&w, "checks", r->checks_run);
+	json_kv_int(&w, "problems", r->check_problems);
+	json_kv_uint(&w, "misuse", r->misuse);
 	json_object_end(&w);
 
 	json_key(&w, "verify");
@@ -570,6 +589,11 @@ static void print_table(const struct replay_args *a,
 	       (unsigned long long)r->leak_objects,
 	       (unsigned long long)r->leak_bytes,
 	       (unsigned long long)r->end_live_objects);
+	if (r->checks_run)
+		printf("invariants      %llu checks, %lld problems, %llu misuse "
+		       "reports\n", (unsigned long long)r->checks_run,
+		       (long long)r->check_problems,
+		       (unsigned long long)r->misuse);
 	if (r->verify_checked || a->o.verify)
 		printf("verify          %llu checked, %llu bad\n",
 		       (unsigned long long)r->verify_checked,

@@ -156,6 +156,16 @@ void replay_sample(const struct backend *b, struct replay_thread *t,
 
 	if (fp > sh->peak_footprint)
 		sh->peak_footprint = fp;
+	if (b->check && t->o->verify && !t->o->percpu && k) {
+		int problems = b->check();
+
+		if (problems && run->res->check_problems <= 0)
+			kmb_warn("%s: invariant check after event %llu: %d "
+				 "problems", b->name, (unsigned long long)k,
+				 problems);
+		run->res->check_problems += problems;
+		run->res->checks_run++;
+	}
 	if (sh->timeline && k >= sh->next_timeline &&
 	    run->res->nr_samples < REPLAY_MAX_SAMPLES) {
 		struct replay_sample *s = &run->samples[run->res->nr_samples++];
@@ -388,10 +398,24 @@ int replay_engine_run(const struct backend *b,
 			sh.peak_footprint = res->end_footprint;
 	}
 	res->peak_footprint = sh.peak_footprint;
+	if (b->snapshot)
+		b->snapshot(res);
+	if (b->check) {
+		res->check_problems += b->check();
+		res->checks_run++;
+	} else {
+		res->check_problems = -1;
+	}
 	if (nt)
 		free_leftovers(b, &th[0], res);
-	if (b->leaks)
+	if (b->leaks) {
 		b->leaks(&res->leak_objects, &res->leak_bytes);
+		res->leaks_known = true;
+	}
+	if (b->check) {
+		res->check_problems += b->check();
+		res->checks_run++;
+	}
 	{
 		struct rusage ru;
 

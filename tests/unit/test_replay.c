@@ -270,3 +270,72 @@ TEST(percpu_remote_frees_wait_for_their_allocation)
 	replay_run_free(&run);
 	replay_image_free(im);
 }
+
+/* ---- kmm ---- */
+
+static struct replay_image *pages_trace(void)
+{
+	struct replay_ev ev[64];
+	size_t n = 0;
+
+	/* 16 order-0..3 pages on two CPUs, half freed remotely, 2 left */
+	for (uint32_t i = 0; i < 16; i++)
+		ev[n++] = mk(ROP_PAGE_ALLOC, i, i % 4, 0, i % 2);
+	for (uint32_t i = 0; i < 14; i++)
+		ev[n++] = mk(ROP_PAGE_FREE, i, 0, 0, i % 4 == 0);
+	return replay_image_from(ev, n, n, NULL, NULL, 0, "pages");
+}
+
+TEST(kmm_replays_page_events_through_the_buddy_allocator)
+{
+	struct replay_image *im = pages_trace();
+	uint64_t peak = 0;
+
+	REQUIRE(im);
+	for (uint32_t i = 0; i < 16; i++)
+		peak += 4096u << (i % 4);
+	CHECK_EQ(im->peak_live_bytes, peak);
+	for (int percpu = 0; percpu < 2; percpu++) {
+		struct replay_opts o = { .percpu = percpu, .touch = TOUCH_ALL,
+					 .verify = true, .timeline = 4 };
+		struct replay_run run;
+		struct replay_result *r;
+
+		REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+		r = run.res;
+		CHECK_EQ(r->replayed, 30);
+		CHECK_EQ(r->count[ROP_PAGE_ALLOC], 16);
+		CHECK_EQ(r->failed[ROP_PAGE_ALLOC], 0);
+		CHECK_EQ(r->end_live_objects, 2);
+		CHECK_EQ(r->end_live_bytes, (4096u << 2) + (4096u << 3));
+		/* the buddy held at least the live pages at the end */
+		CHECK(r->end_footprint >= r->end_live_bytes);
+		CHECK(r->peak_footprint >= r->end_footprint);
+		CHECK(r->leaks_known);
+		CHECK_EQ(r->leak_objects, 0);
+		CHECK_EQ(r->check_problems, 0);
+		CHECK(r->checks_run >= 2);
+		CHECK_EQ(r->misuse, 0);
+		CHECK_EQ(r->verify_checked, 14);
+		CHECK_EQ(r->verify_bad, 0);
+		CHECK_EQ(r->fid_total[2], 16);
+		CHECK_EQ(r->fid_agree[2], 16);
+		CHECK(r->nr_zones >= 1);
+		CHECK(r->nr_samples >= 1);
+		CHECK_EQ(r->bytes_req, r->bytes_usable);
+		replay_run_free(&run);
+	}
+	replay_image_free(im);
+}
+
+TEST(kmm_refuses_what_it_cannot_replay_yet)
+{
+	struct replay_image *im = crafted();
+	struct replay_opts o = { 0 };
+	struct replay_run run;
+
+	REQUIRE(im);
+	CHECK_EQ(replay_image_run("kmm", im, &o, &run), 69);
+	replay_run_free(&run);
+	replay_image_free(im);
+}

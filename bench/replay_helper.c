@@ -145,7 +145,7 @@ int replay_helper_main(int argc, char **argv, replay_runner_fn runner)
 	ret = runner(im, &o, &run);
 	if (ret)
 		return ret;
-	run.res->magic = REPLAY_MAGIC;
+	run.res->magic = REPLAY_MAGIC ^ sizeof(*run.res);
 	if (replay_write_all((int)out_fd, run.res, sizeof(*run.res)) ||
 	    replay_write_all((int)out_fd, run.samples,
 		      run.res->nr_samples * sizeof(*run.samples)) ||

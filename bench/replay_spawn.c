@@ -32,7 +32,7 @@ static int read_results(int fd, struct replay_run *run)
 	end = map + st.st_size;
 	memcpy(run->res, p, sizeof(*run->res));
 	p += sizeof(*run->res);
-	if (run->res->magic != REPLAY_MAGIC ||
+	if (run->res->magic != (REPLAY_MAGIC ^ sizeof(*run->res)) ||
 	    run->res->nr_samples > REPLAY_MAX_SAMPLES ||
 	    (size_t)(end - p) < run->res->nr_samples * sizeof(*run->samples))
 		goto out;

@@ -155,6 +155,10 @@ static inline bool kmm_is_vmalloc_host(const void *p)
 	       (const char *)p < vmalloc_host_base + vmalloc_host_size;
 }
 
+/* Simulated VA of a host pointer inside the vmalloc space (0 outside),
+ * with the page size that maps it */
+uint64_t vmalloc_kva_of(const void *addr, enum tlb_pgsize *size);
+
 /* Statistics */
 enum vmalloc_stat_item {
 	VMALLOC_ALLOC,		/* vmalloc/vmap calls that succeeded */

@@ -212,22 +212,3 @@ void kfree_sensitive(const void *p)
 		memset((void *)p, 0, ks);
 	kfree(p);
 }
-
-/*
- * kvmalloc: kmalloc first (no warning, no retry for large sizes); the
- * vmalloc fallback comes with vmalloc.c.  Until then, requests kmalloc
- * cannot satisfy fail.
- */
-void *kvmalloc(size_t size, gfp_t gfp)
-{
-	gfp_t kmalloc_flags = gfp;
-
-	if (size > PAGE_SIZE)
-		kmalloc_flags |= __GFP_NOWARN | __GFP_NORETRY;
-	return kmalloc(size, kmalloc_flags);
-}
-
-void kvfree(const void *p)
-{
-	kfree(p);
-}

@@ -32,6 +32,7 @@
 #include "kmm/cpu.h"
 #include "kmm/kmm.h"
 #include "kmm/pgtable.h"
+#include "kmm/slab.h"
 #include "kmm/vmalloc.h"
 
 #define VMALLOC_HOST_MAX	(16ULL << 30)
@@ -510,17 +511,20 @@ uint64_t vmalloc_kva_of(const void *addr, enum tlb_pgsize *size)
 	return host_to_kva(addr);
 }
 
-/* kmalloc-sized requests go to the page allocator until kmalloc exists */
+/*
+ * kvmalloc: kmalloc first (for more than a page without retrying or
+ * warning), vmalloc when that fails.
+ */
 void *kvmalloc(size_t size, gfp_t gfp)
 {
-	if (size <= (PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER)) {
-		struct page *page = alloc_pages((gfp & ~__GFP_HIGHMEM) |
-						__GFP_COMP | __GFP_NORETRY |
-						__GFP_NOWARN, get_order(size));
+	gfp_t kmalloc_flags = gfp;
+	void *ret;
 
-		if (page)
-			return page_address(page);
-	}
+	if (size > PAGE_SIZE)
+		kmalloc_flags |= __GFP_NOWARN | __GFP_NORETRY;
+	ret = kmalloc(size, kmalloc_flags);
+	if (ret || size <= PAGE_SIZE)
+		return ret;
 	return __vmalloc_node(size, PAGE_SIZE, gfp, false,
 			      __builtin_return_address(0));
 }
@@ -532,18 +536,10 @@ void *kvzalloc(size_t size, gfp_t gfp)
 
 void kvfree(const void *addr)
 {
-	struct page *page;
-
-	if (!addr)
-		return;
-	if (is_vmalloc_addr(addr)) {
+	if (is_vmalloc_addr(addr))
 		vfree(addr);
-		return;
-	}
-	if (!virt_addr_valid(addr))
-		vmalloc_bug("kvfree: not a kvmalloc address", addr);
-	page = virt_to_page(addr);
-	__free_pages(page, compound_order(page));
+	else
+		kfree(addr);
 }
 
 void vm_unmap_aliases(void)

@@ -438,7 +438,7 @@ size_t ksize(const void *p);
 /* kmalloc cache for @size and @gfp, NULL above KMALLOC_MAX_CACHE_SIZE. */
 struct kmem_cache *kmalloc_slab(size_t size, gfp_t gfp);
 
-/* kvmalloc: kmalloc, falling back to vmalloc when vmalloc is built */
+/* kvmalloc: kmalloc, falling back to vmalloc (vmalloc.c) */
 void *kvmalloc(size_t size, gfp_t gfp);
 void kvfree(const void *p);
 

@@ -29,5 +29,7 @@ int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

@@ -96,4 +96,22 @@ int res_query_doubles(struct res_db *db, const char *sql,
 		      size_t *n);
 void res_free_strings(char **v, size_t n);
 
+/*
+ * The values of @metric over the "ok" cells of one trace/allocator/mode
+ * (any when NULL), one per cell in key order.  @metric is a stored name
+ * ("ops.kmalloc.ns.mean") or a derived one:
+ *	ns_per_event		1e9 * throughput.wall_s / events.replayed
+ *	tlb_misses_per_1k	1000 * tlb.misses / tlb.accesses
+ *	footprint_per_live	peak_footprint_bytes / peak_live_bytes
+ *	fidelity_class_pct	100 * fidelity.kmalloc_class agree / total
+ *	fidelity_cache_pct	100 * fidelity.cache_size agree / total
+ * 0, or -1 with a message.
+ */
+int res_values(struct res_db *db, const char *metric, const char *trace,
+	       const char *alloc, const char *mode, double **v, size_t *n);
+
+/* Distinct values of a cells column ("trace", "allocator", "mode"). */
+int res_distinct(struct res_db *db, const char *column, char ***out,
+		 size_t *n);
+
 #endif /* KMB_RESULTS_H */

@@ -44,7 +44,7 @@ check "a slow cell is killed at the timeout" \
 check "good cells are 'ok' with their metrics" \
 	'[ "$(q "$t/r1" "SELECT count(*) FROM cells c JOIN metrics m ON m.cell_id = c.id WHERE m.name = '"'ops.kmalloc.ns.mean'"' AND c.status = '"'ok'"'")" = 12 ]'
 check "timelines and histograms are stored" \
-	'[ "$(q "$t/r1" "SELECT count(DISTINCT name) FROM timelines")" = 3 ] && [ "$(q "$t/r1" "SELECT count(DISTINCT name) FROM histograms")" = 2 ]'
+	'[ "$(q "$t/r1" "SELECT count(DISTINCT name) FROM timelines")" = 6 ] && [ "$(q "$t/r1" "SELECT count(DISTINCT name) FROM histograms")" = 2 ]'
 check "each cell has its JSON file" \
 	'[ "$(ls "$t/r1/cells" | grep -c "\.json$")" = 36 ] && ! ls "$t/r1/cells" | grep -q tmp'
 check "the environment is recorded" \

@@ -74,6 +74,14 @@ struct replay_sample {
 #define REPLAY_MAX_SAMPLES	100000
 #define REPLAY_FID_SLOTS	4096
 #define REPLAY_MAX_ZONES	4
+#define REPLAY_MAX_SLAB_INFO	512
+
+/* kmm: one cache's utilisation at the end of the trace */
+struct replay_slab_info {
+	char name[48];
+	uint32_t object_size, size;
+	uint64_t active_objs, num_objs, pages;
+};
 
 /* A disagreement of the allocator's size with the traced kernel's */
 struct replay_fid_entry {
@@ -96,6 +104,10 @@ struct replay_result {
 	uint64_t failed[ROP_NR];	/* allocator returned NULL */
 	uint64_t bytes_req;		/* replayed allocations: requested */
 	uint64_t bytes_usable;		/* ... and given (backend usable()) */
+	/* the same for kmalloc by size class, kmem_cache_alloc by cache */
+	uint64_t cls_req[RCLASS_NR], cls_usable[RCLASS_NR];
+	uint64_t cache_req[REPLAY_MAX_SLAB_INFO];
+	uint64_t cache_usable[REPLAY_MAX_SLAB_INFO];
 	uint64_t fid_agree[3], fid_total[3];	/* kmalloc, cache, order */
 	uint64_t fid_other;		/* disagreements not listed */
 	uint64_t peak_footprint, end_footprint;
@@ -110,6 +122,8 @@ struct replay_result {
 	char zone_name[REPLAY_MAX_ZONES][16];
 	int32_t unusable[REPLAY_MAX_ZONES][11];	/* x1000 */
 	int32_t extfrag[REPLAY_MAX_ZONES][11];	/* x1000 */
+	uint32_t nr_slab_caches;
+	struct replay_slab_info slab[REPLAY_MAX_SLAB_INFO];
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
 	uint64_t wall_ns;

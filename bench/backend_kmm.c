@@ -9,6 +9,13 @@
  * frames cost host memory only when touched).  Misuse (a double free, a
  * wrong order) is counted, not fatal: the replay reports it.
  *
+ *	kmalloc/kfree		kmalloc(bytes_req, gfp) / kfree()
+ *	kmem_cache_alloc/free	kmem_cache_alloc() / kmem_cache_free() on a
+ *				cache made for each name= of the trace, its
+ *				alignment and flags chosen so that its size is
+ *				the traced bytes_alloc (where any choice does)
+ *	percpu_alloc/free	kmalloc(size) / kfree(): kmm has no per-CPU
+ *				area allocator, so these measure kmalloc
  *	page_alloc/page_free	alloc_pages(gfp, order) / __free_pages()
  *
  * The invariant checkers run at the end of every replay, and with --verify
@@ -23,14 +30,76 @@
 #include "kmm/kmm.h"
 #include "kmm/mmzone.h"
 #include "kmm/page.h"
+#include "kmm/slab.h"
 #include "replay_loop.h"
 
 static long kmm_pages_at_start;
+static struct kmem_cache **kmm_caches;	/* by replay cache index */
+static unsigned int kmm_nr_caches;
 
 /* ops this backend replays (the image must hold no other) */
 static bool kmm_supports(unsigned int op)
 {
-	return op == ROP_PAGE_ALLOC || op == ROP_PAGE_FREE;
+	return op <= ROP_PAGE_FREE || op == ROP_PERCPU_ALLOC ||
+	       op == ROP_PERCPU_FREE;
+}
+
+/*
+ * Flags and alignment that give a cache of @object_size the traced slab
+ * size @size: plain, cache-line aligned, free pointer outside the object,
+ * or a larger power-of-two alignment.  Falls back to plain.
+ */
+static void cache_layout(unsigned int object_size, unsigned int size,
+			 unsigned int *align, slab_flags_t *flags)
+{
+	static const slab_flags_t fl[] = {
+		0, SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU,
+		SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU,
+	};
+	struct slab_geometry g;
+
+	for (unsigned int a = 8; a <= 4096; a <<= 1)
+		for (size_t f = 0; f < ARRAY_SIZE(fl); f++)
+			if (!slab_calculate_geometry(&g, object_size, a, fl[f],
+						     false,
+						     (unsigned int)kmm_nr_cpus())
+			    && g.size == size) {
+				*align = a;
+				*flags = fl[f];
+				return;
+			}
+	*align = 8;
+	*flags = 0;
+}
+
+static int create_caches(const struct replay_image *im, char *err,
+			 size_t errlen)
+{
+	const struct replay_cache *rc = replay_caches(im);
+
+	kmm_nr_caches = im->nr_caches;
+	kmm_caches = replay_map((im->nr_caches + 1) * sizeof(*kmm_caches));
+	if (!kmm_caches) {
+		snprintf(err, errlen, "out of memory");
+		return 70;
+	}
+	for (unsigned int i = 1; i <= im->nr_caches; i++) {
+		unsigned int align, osize = rc[i].object_size;
+		slab_flags_t flags;
+		struct kmem_cache *s;
+
+		if (!osize)
+			osize = rc[i].size ? rc[i].size : 8;
+		cache_layout(osize, rc[i].size, &align, &flags);
+		s = kmem_cache_create(rc[i].name, osize, align, flags, NULL);
+		if (!s) {
+			snprintf(err, errlen, "cannot create cache %s (%u "
+				 "bytes)", rc[i].name, osize);
+			return 70;
+		}
+		kmm_caches[i] = s;
+	}
+	return 0;
 }
 
 static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
@@ -61,13 +130,25 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		return 70;
 	}
 	kmm_misuse_abort = false;
+	ret = kmem_cache_init();
+	if (ret) {
+		kmm_mem_exit();
+		snprintf(err, errlen, "cannot set up the slab allocator");
+		return 70;
+	}
+	ret = create_caches(im, err, errlen);
+	if (ret)
+		return ret;
 	kmm_pages_at_start = buddy_pages_allocated();
 	return 0;
 }
 
 static void kmm_exit(void)
 {
+	kmem_cache_exit();
 	kmm_mem_exit();
+	replay_unmap(kmm_caches, (kmm_nr_caches + 1) * sizeof(*kmm_caches));
+	kmm_caches = NULL;
 }
 
 static void kmm_thread_init(unsigned int cpu)
@@ -84,7 +165,13 @@ static void *kmm_alloc(const struct replay_ev *e)
 {
 	struct page *page;
 
+	kmm_last_alloc_path = SLAB_PATH_FAST;
 	switch (e->op) {
+	case ROP_KMALLOC:
+	case ROP_PERCPU_ALLOC:
+		return kmalloc(e->size, kmm_gfp(e));
+	case ROP_KMEM_CACHE_ALLOC:
+		return kmem_cache_alloc(kmm_caches[e->cache], kmm_gfp(e));
 	case ROP_PAGE_ALLOC:
 		page = alloc_pages(kmm_gfp(e), e->order);
 		return page ? page_address(page) : NULL;
@@ -95,17 +182,42 @@ static void *kmm_alloc(const struct replay_ev *e)
 static void kmm_free(void *p, const struct replay_ev *e)
 {
 	switch (e->op) {
+	case ROP_KFREE:
+	case ROP_PERCPU_FREE:
+		kfree(p);
+		break;
+	case ROP_KMEM_CACHE_FREE:
+		kmem_cache_free(kmm_caches[e->cache], p);
+		break;
 	case ROP_PAGE_FREE:
 		__free_pages(virt_to_page(p), e->order);
 		break;
 	}
 }
 
+static unsigned int kmm_last_path(void)
+{
+	static const unsigned char map[] = {
+		[SLAB_PATH_FAST] = RPATH_FAST,
+		[SLAB_PATH_SLOW] = RPATH_SLOW,
+		[SLAB_PATH_NEW_SLAB] = RPATH_NEW_SLAB,
+		[SLAB_PATH_PAGE] = RPATH_PAGE,
+	};
+
+	return (unsigned int)kmm_last_alloc_path < ARRAY_SIZE(map) ?
+	       map[kmm_last_alloc_path] : RPATH_NONE;
+}
+
 static uint64_t kmm_usable(void *p, const struct replay_ev *e)
 {
-	if (e->op == ROP_PAGE_ALLOC)
+	switch (e->op) {
+	case ROP_PAGE_ALLOC:
 		return PAGE_SIZE << e->order;
-	return e->size;
+	case ROP_KMEM_CACHE_ALLOC:
+		return kmm_caches[e->cache]->size;
+	default:
+		return ksize(p);
+	}
 }
 
 static uint64_t kmm_footprint(void)
@@ -130,6 +242,26 @@ static int kmm_unusable(unsigned int order)
 	return worst;
 }
 
+static int snapshot_cache(struct kmem_cache *s, void *arg)
+{
+	struct replay_result *r = arg;
+	struct replay_slab_info *si;
+	struct slab_cache_info info;
+
+	slab_cpu_flush_all(s);
+	slab_cache_info(s, &info);
+	if (!info.num_objs || r->nr_slab_caches >= REPLAY_MAX_SLAB_INFO)
+		return 0;
+	si = &r->slab[r->nr_slab_caches++];
+	snprintf(si->name, sizeof(si->name), "%s", info.name);
+	si->object_size = info.object_size;
+	si->size = info.size;
+	si->active_objs = info.active_objs;
+	si->num_objs = info.num_objs;
+	si->pages = info.pages;
+	return 0;
+}
+
 static void kmm_snapshot(struct replay_result *r)
 {
 	struct buddy_stats st;
@@ -149,24 +281,64 @@ static void kmm_snapshot(struct replay_result *r)
 		nz++;
 	}
 	r->nr_zones = nz;
+	r->nr_slab_caches = 0;
+	slab_for_each_cache(snapshot_cache, r);
 	buddy_get_stats(&st);
 	for (int i = 0; i < NR_BUDDY_MISUSE; i++)
 		r->misuse += st.misuse[i];
 }
 
+struct leak_sum {
+	uint64_t objects, bytes;
+	int problems;
+};
+
+static int leak_cache(struct kmem_cache *s, void *arg)
+{
+	struct leak_sum *l = arg;
+	struct slab_cache_info info;
+
+	slab_cpu_flush_all(s);
+	kmem_cache_shrink(s);
+	slab_cache_info(s, &info);
+	l->objects += info.active_objs;
+	l->bytes += (uint64_t)info.active_objs * info.object_size;
+	return 0;
+}
+
+/*
+ * Once every object is freed, the caches are flushed and shrunk: objects
+ * still active, and pages neither in a slab nor free, are leaks.
+ */
 static void kmm_leaks(uint64_t *objects, uint64_t *bytes)
 {
+	struct leak_sum l = { 0 };
 	long pages;
 
+	slab_for_each_cache(leak_cache, &l);
 	drain_all_pages();
-	pages = buddy_pages_allocated() - kmm_pages_at_start;
-	*objects = pages > 0 ? (uint64_t)pages : 0;
-	*bytes = *objects * PAGE_SIZE;
+	pages = buddy_pages_allocated() - kmm_pages_at_start -
+		(long)slab_total_pages();
+	if (pages > 0) {
+		l.objects += (uint64_t)pages;
+		l.bytes += (uint64_t)pages * PAGE_SIZE;
+	}
+	*objects = l.objects;
+	*bytes = l.bytes;
+}
+
+static int check_cache(struct kmem_cache *s, void *arg)
+{
+	((struct leak_sum *)arg)->problems += slab_check_cache(s);
+	return 0;
 }
 
 static int kmm_check(void)
 {
-	return buddy_check(stderr);
+	struct leak_sum l = { 0 };
+
+	slab_for_each_cache(check_cache, &l);
+	return buddy_check(stderr) + l.problems;
 }
 
 static const char *kmm_version(void)
@@ -181,6 +353,7 @@ const struct backend backend_kmm = {
 	.thread_init = kmm_thread_init,
 	.alloc = kmm_alloc,
 	.free = kmm_free,
+	.last_path = kmm_last_path,
 	.usable = kmm_usable,
 	.footprint = kmm_footprint,
 	.unusable = kmm_unusable,

@@ -350,6 +350,56 @@ static void json_fidelity(struct json_writer *w, const struct replay_result *r)
 	json_object_end(w);
 }
 
+/* Internal fragmentation by kmalloc class and by cache; slab utilisation */
+static void json_frag_detail(struct json_writer *w,
+			     const struct replay_image *im,
+			     const struct replay_result *r)
+{
+	const struct replay_cache *rc = replay_caches(im);
+	char name[32];
+
+	json_key(w, "internal_pct_by_class");
+	json_object_begin(w);
+	for (int c = 0; c < RCLASS_NR; c++)
+		if (r->cls_usable[c])
+			json_kv_double(w, replay_class_name(ROP_KMALLOC,
+							    (unsigned int)c,
+							    name, sizeof(name)),
+				       pct_internal(r->cls_req[c],
+						    r->cls_usable[c]));
+	json_object_end(w);
+	json_key(w, "internal_pct_by_cache");
+	json_object_begin(w);
+	for (uint32_t c = 1; c <= im->nr_caches && c < REPLAY_MAX_SLAB_INFO;
+	     c++)
+		if (r->cache_usable[c])
+			json_kv_double(w, rc[c].name,
+				       pct_internal(r->cache_req[c],
+						    r->cache_usable[c]));
+	json_object_end(w);
+	if (!r->nr_slab_caches)
+		return;
+	json_key(w, "slab_utilisation");
+	json_array_begin(w);
+	for (uint32_t i = 0; i < r->nr_slab_caches; i++) {
+		const struct replay_slab_info *si = &r->slab[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "cache", si->name);
+		json_kv_uint(w, "object_size", si->object_size);
+		json_kv_uint(w, "size", si->size);
+		json_kv_uint(w, "active_objs", si->active_objs);
+		json_kv_uint(w, "num_objs", si->num_objs);
+		json_kv_uint(w, "pages", si->pages);
+		json_kv_double(w, "utilisation_pct", si->pages ?
+			       100.0 * (double)si->active_objs *
+			       si->object_size /
+			       (double)(si->pages * 4096) : 0.0);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
 /* { "Normal": [ order 0 .. 10 ], ... } from thousandths */
 static void json_zone_indices(struct json_writer *w,
 			      const struct replay_result *r,
@@ -442,6 +492,7 @@ static void print_json(const struct replay_args *a,
 		       ratio(r->end_footprint, im->end_live_bytes));
 	json_kv_uint(&w, "rss_start_kb", r->rss_start_kb);
 	json_kv_uint(&w, "rss_peak_kb", r->rss_peak_kb);
+	json_frag_detail(&w, im, r);
 	if (r->nr_zones) {
 		json_key(&w, "unusable_index");
 		json_zone_indices(&w, r, r->unusable);

@@ -24,8 +24,14 @@
  * joins the list when kmm's part of the stack behind it exists.
  */
 static const bool replay_op_ready[ROP_NR] __attribute__((unused)) = {
+	[ROP_KMALLOC] = true,
+	[ROP_KFREE] = true,
+	[ROP_KMEM_CACHE_ALLOC] = true,
+	[ROP_KMEM_CACHE_FREE] = true,
 	[ROP_PAGE_ALLOC] = true,
 	[ROP_PAGE_FREE] = true,
+	[ROP_PERCPU_ALLOC] = true,
+	[ROP_PERCPU_FREE] = true,
 };
 
 #if HAVE_KMT

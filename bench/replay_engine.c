@@ -77,6 +77,14 @@ void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 
 	t->bytes_req += e->size;
 	t->bytes_usable += usable;
+	if (e->op == ROP_KMALLOC) {
+		t->cls_req[e->cls] += e->size;
+		t->cls_usable[e->cls] += usable;
+	} else if (e->op == ROP_KMEM_CACHE_ALLOC &&
+		   e->cache < REPLAY_MAX_SLAB_INFO) {
+		t->cache_req[e->cache] += e->size;
+		t->cache_usable[e->cache] += usable;
+	}
 	if (fk >= 0 && e->size_alloc) {
 		t->fid_total[fk]++;
 		if (usable == e->size_alloc)
@@ -275,6 +283,14 @@ static void merge_thread(struct replay_run *run, struct replay_thread *t)
 	}
 	r->bytes_req += t->bytes_req;
 	r->bytes_usable += t->bytes_usable;
+	for (int c = 0; c < RCLASS_NR; c++) {
+		r->cls_req[c] += t->cls_req[c];
+		r->cls_usable[c] += t->cls_usable[c];
+	}
+	for (int c = 0; c < REPLAY_MAX_SLAB_INFO; c++) {
+		r->cache_req[c] += t->cache_req[c];
+		r->cache_usable[c] += t->cache_usable[c];
+	}
 	for (int k = 0; k < 3; k++) {
 		r->fid_agree[k] += t->fid_agree[k];
 		r->fid_total[k] += t->fid_total[k];

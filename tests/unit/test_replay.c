@@ -328,9 +328,82 @@ TEST(kmm_replays_page_events_through_the_buddy_allocator)
 	replay_image_free(im);
 }
 
-TEST(kmm_refuses_what_it_cannot_replay_yet)
+TEST(kmm_gives_the_known_answers_of_the_crafted_trace)
 {
 	struct replay_image *im = crafted();
+
+	REQUIRE(im);
+	for (int percpu = 0; percpu < 2; percpu++) {
+		struct replay_opts o = { .percpu = percpu, .touch = TOUCH_FIRST,
+					 .verify = true };
+		struct replay_run run;
+		struct replay_result *r;
+
+		REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+		r = run.res;
+		CHECK_EQ(r->replayed, 9);
+		CHECK_EQ(r->count[ROP_KMALLOC], 4);
+		/* kmalloc classes 128 + 256 + 256 + 64, and an order-1 page */
+		CHECK_EQ(r->bytes_req, 550 + 8192);
+		CHECK_EQ(r->bytes_usable, 704 + 8192);
+		CHECK_EQ(r->cls_usable[replay_kmalloc_class(200)], 512);
+		CHECK_EQ(r->fid_agree[0], 4);
+		CHECK_EQ(r->fid_total[0], 4);
+		CHECK_EQ(r->end_live_objects, 1);
+		CHECK_EQ(r->leak_objects, 0);
+		CHECK_EQ(r->check_problems, 0);
+		CHECK_EQ(r->verify_bad, 0);
+		/* the first kmalloc of a fresh cache needs a new slab */
+		CHECK(run.h[ROP_KMALLOC][replay_kmalloc_class(100)]
+			   [RPATH_NEW_SLAB] != NULL);
+		replay_run_free(&run);
+	}
+	replay_image_free(im);
+}
+
+TEST(kmm_creates_caches_of_the_traced_size)
+{
+	struct replay_cache caches[3];
+	struct replay_ev ev[4];
+	struct replay_image *im;
+	struct replay_opts o = { 0 };
+	struct replay_run run;
+
+	memset(caches, 0, sizeof(caches));
+	/* object 200 bytes, slab size 256: needs a 256-byte alignment */
+	snprintf(caches[1].name, sizeof(caches[1].name), "test_cache_a");
+	caches[1].object_size = 200;
+	caches[1].size = 256;
+	/* 5840-byte task_struct, aligned 64: 5888 */
+	snprintf(caches[2].name, sizeof(caches[2].name), "test_task");
+	caches[2].object_size = 5840;
+	caches[2].size = 5888;
+	ev[0] = mk(ROP_KMEM_CACHE_ALLOC, 0, 200, 256, 0);
+	ev[0].cache = 1;
+	ev[1] = mk(ROP_KMEM_CACHE_ALLOC, 1, 5840, 5888, 0);
+	ev[1].cache = 2;
+	ev[2] = mk(ROP_KMEM_CACHE_FREE, 0, 0, 0, 0);
+	ev[3] = mk(ROP_KMEM_CACHE_FREE, 1, 0, 0, 0);
+	im = replay_image_from(ev, 4, 4, NULL, caches, 2, "caches");
+	REQUIRE(im);
+	REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+	CHECK_EQ(run.res->fid_total[1], 2);
+	CHECK_EQ(run.res->fid_agree[1], 2);
+	CHECK_EQ(run.res->cache_usable[1], 256);
+	CHECK_EQ(run.res->cache_usable[2], 5888);
+	CHECK_EQ(run.res->leak_objects, 0);
+	replay_run_free(&run);
+	replay_image_free(im);
+}
+
+TEST(kmm_refuses_what_it_cannot_replay_yet)
+{
+	struct replay_ev ev[] = {
+		mk(ROP_VMALLOC, 0, 8192, 8192, 0),
+		mk(ROP_VFREE, 0, 0, 0, 0),
+	};
+	struct replay_image *im = replay_image_from(ev, 2, 2, NULL, NULL, 0,
+						    "vmalloc");
 	struct replay_opts o = { 0 };
 	struct replay_run run;
 

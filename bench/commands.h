@@ -31,5 +31,6 @@ int cmd_slab_geometry(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

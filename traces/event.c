@@ -123,6 +123,20 @@ static void strtab_rehash(struct kmt_strtab *st, uint32_t nslots)
 	}
 }
 
+uint32_t kmt_str_find(const struct kmt_strtab *st, const char *s,
+		      size_t len)
+{
+	uint32_t i, id;
+
+	if (!len || !st->nr)
+		return 0;
+	for (i = str_hash(s, len) & (st->nslots - 1); (id = st->slots[i]);
+	     i = (i + 1) & (st->nslots - 1))
+		if (st->len[id] == len && !memcmp(st->str[id], s, len))
+			return id;
+	return 0;
+}
+
 uint32_t kmt_str_intern(struct kmt_strtab *st, const char *s, size_t len)
 {
 	uint32_t h, i, id;

@@ -179,6 +179,9 @@ struct kmt_strtab {
 };
 
 uint32_t kmt_str_intern(struct kmt_strtab *st, const char *s, size_t len);
+/* Id of @s, or 0 when it is not in the table. */
+uint32_t kmt_str_find(const struct kmt_strtab *st, const char *s,
+		      size_t len);
 static inline const char *kmt_str(const struct kmt_strtab *st, uint32_t id)
 {
 	return id < st->nr ? st->str[id] : "";
@@ -272,6 +275,16 @@ void kmt_trace_free(struct kmt_trace *t);
 int kmt_write(const struct kmt_trace *t, const char *path,
 	      struct kmt_error *err);
 
+/*
+ * Write @t as ftrace text in today's kernel format (`trace cat`), which
+ * kmt_trace_load() reads back to the same events.  0, or -1 on a write
+ * error.
+ */
+int kmt_write_text(const struct kmt_trace *t, FILE *fp);
+
+/* @gfp as the kernel prints it ("GFP_KERNEL|__GFP_ZERO"); length. */
+size_t kmt_gfp_format(gfp_t gfp, char *buf, size_t len);
+
 /* Tracepoint name of a type ("kmalloc"); kind of a type. */
 const char *kmt_event_name(enum kmt_event_type type);
 enum kmt_event_kind kmt_event_kind(enum kmt_event_type type);
@@ -315,5 +328,7 @@ const struct kmt_counts *kmt_parser_counts(const struct kmt_parser *p);
 void kmt_parser_close(struct kmt_parser *p);
 
 void kmt_meta_free(struct kmt_meta *m);
+/* Add @n lost events on @cpu to @m. */
+void kmt_meta_add_lost(struct kmt_meta *m, uint32_t cpu, uint64_t n);
 
 #endif /* KMT_TRACE_H */

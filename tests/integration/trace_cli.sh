@@ -1,0 +1,52 @@
+#!/bin/sh
+# `kmbench trace`: help, cat round trip, stdin, compressed input, stat
+# --json, and bad input (FILE:LINE, exit codes).
+. "$(dirname "$0")/tap.sh"
+plan 21
+d="$KMB_SOURCE_ROOT/tests/data/wild-traces"
+slub="$d/ezequielgarcia__kmem-probe-framework__Logs_slab_compare_kmem_SLUB.log.txt"
+t="$tap_tmp"
+
+expect_exit 0 "trace --help" "$KMBENCH" trace --help
+check "trace --help lists the subcommands" \
+	'for s in capture convert cat info stat synth bench; do printf "%s\n" "$out" | grep -q "^  $s " || exit 1; done'
+expect_exit 0 "trace stat --help" "$KMBENCH" trace stat --help
+expect_exit 64 "unknown subcommand" "$KMBENCH" trace frobnicate
+expect_exit 64 "unknown option" "$KMBENCH" trace cat --frob "$slub"
+
+expect_exit 0 "cat reads a 2012 i386 CRLF trace" "$KMBENCH" trace cat "$slub"
+printf '%s\n' "$out" > "$t/a.txt"
+expect_exit 0 "cat reads its own output" "$KMBENCH" trace cat "$t/a.txt"
+printf '%s\n' "$out" > "$t/b.txt"
+check "cat output is a fixed point" 'cmp -s "$t/a.txt" "$t/b.txt"'
+
+run_stdin "$slub" "$KMBENCH" trace info -
+check "stdin: - reads standard input" \
+	'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^events: *222"'
+gzip -c "$slub" > "$t/s.gz"
+expect_exit 0 "gzip input" "$KMBENCH" trace info "$t/s.gz"
+check "gzip input has the same events" \
+	'printf "%s\n" "$out" | grep -q "^events: *222"'
+
+expect_exit 0 "stat --json" "$KMBENCH" trace stat --json --by cache "$slub"
+check "stat --json has the contract's keys" \
+	'printf "%s" "$out" | grep -q "\"events\":{\"total\":214" &&
+	 printf "%s" "$out" | grep -q "\"by_event\":{\"kmalloc\"" &&
+	 printf "%s" "$out" | grep -q "\"internal_fragmentation_pct\"" &&
+	 printf "%s" "$out" | grep -q "\"alloc_requests\":0"'
+
+printf 'a-1 [000] .... 1.0: kfree: call_site=f ptr=1\na-1 [000] .... 1.1: kmalloc: call_site=f ptr=1 bytes_req=8\n' > "$t/bad.txt"
+expect_exit 65 "strict: a malformed line is exit 65" "$KMBENCH" trace info "$t/bad.txt"
+check "strict: FILE:LINE: what is wrong" \
+	'printf "%s" "$err" | grep -q "bad.txt:2: missing field bytes_alloc="'
+expect_exit 0 "--lenient skips it" "$KMBENCH" trace info --lenient "$t/bad.txt"
+check "--lenient counts it by reason" \
+	'printf "%s" "$err" | grep -q "missing_field=1"'
+expect_exit 64 "a missing file" "$KMBENCH" trace info "$t/nonexistent"
+expect_exit 64 "a directory" "$KMBENCH" trace info "$t"
+head -c 3000 /dev/urandom > "$t/garbage"
+run "$KMBENCH" trace info "$t/garbage"
+check "binary garbage: exit 65, not a crash" '[ $rc = 65 ]'
+: > "$t/empty"
+expect_exit 0 "an empty file is an empty trace" "$KMBENCH" trace info "$t/empty"
+finish

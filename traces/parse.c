@@ -1,0 +1,1206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * traces/parse.c - the text trace parser: ftrace trace / trace_pipe,
+ * trace-cmd report and perf script output, every kernel era.
+ *
+ * A line is, in the general case:
+ *
+ *	COMM-PID (TGID) [CPU] FLAGS TS: EVENT: FIELDS	ftrace, trace-cmd
+ *	COMM PID [CPU] TS: SUBSYS:EVENT: FIELDS		perf script
+ *
+ * with the TGID and FLAGS columns optional and COMM free text (spaces,
+ * colons and dashes allowed: the header is found from the "[CPU]" bracket
+ * outwards, never from the left).  Lines without the header part but with
+ * a known event ("TS: kmalloc: ..." or "kmalloc: ...") are read too, on
+ * CPU 0 at the last timestamp.  Everything else (comments, stack traces,
+ * perf call chains, banners) is ignored and counted; "# kmbench-meta:"
+ * comments fill the metadata; "CPU:N [LOST M EVENTS]" counts lost events.
+ *
+ * Fields are scanned once into (key, value) spans; a value is the text up
+ * to the next blank ("ptr=  (null)" is one value); tokens that are not
+ * key=value ("(func+0x42)" of trace-cmd's kmem plugin, "(4096)" of
+ * print-fields mode, "[memleak]" module names) are skipped.
+ *
+ * No sscanf, no regex: the hot path is memchr and byte loops.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "gfp_text.h"
+#include "input.h"
+#include "kmt/trace.h"
+#include "util.h"
+
+#if __has_include("kmt/dat.h")
+#include "kmt/dat.h"
+#define KMT_HAVE_DAT_HOOK 1
+#else
+#define KMT_HAVE_DAT_HOOK 0
+#endif
+
+#define KMT_MAX_CPU	4095
+#define KMT_MAX_ORDER	16
+#define MAX_FIELDS	32
+
+struct span {
+	const char *s;
+	size_t n;
+};
+
+struct field {
+	struct span key, val;
+};
+
+struct kmt_parser {
+	struct kmt_input in;
+	struct kmt_opts opts;
+	struct kmt_strtab *strs;
+	struct kmt_meta *meta;
+	struct kmt_counts counts;
+	struct kmt_gfp_cache gfp;
+	uint64_t lineno;
+	uint64_t last_ts;
+	FILE *dat_tmp;		/* .dat converted to text */
+	/* the current line's fields */
+	struct field f[MAX_FIELDS];
+	int nf;
+	/* the current line's error */
+	enum kmt_skip_reason why;
+	char msg[200];
+};
+
+static inline bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+static inline bool is_ident(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static inline int hexval(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool span_eq(struct span a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a.n == n && !memcmp(a.s, s, n);
+}
+
+/* Whole span as unsigned: 0x... hex, else decimal (or hex if @hex). */
+static bool parse_u64(struct span v, bool hex, uint64_t *out)
+{
+	const char *s = v.s, *e = v.s + v.n;
+	uint64_t x = 0;
+
+	if (e - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		s += 2;
+		hex = true;
+	}
+	if (s == e)
+		return false;
+	if (hex) {
+		if (e - s > 16)
+			return false;
+		for (; s < e; s++) {
+			int d = hexval(*s);
+
+			if (d < 0)
+				return false;
+			x = x << 4 | (uint64_t)d;
+		}
+	} else {
+		for (; s < e; s++) {
+			if (!is_digit(*s) || x > (UINT64_MAX - 9) / 10)
+				return false;
+			x = x * 10 + (uint64_t)(*s - '0');
+		}
+	}
+	*out = x;
+	return true;
+}
+
+static bool parse_i64(struct span v, int64_t *out)
+{
+	uint64_t x;
+
+	if (v.n && v.s[0] == '-') {
+		struct span w = { v.s + 1, v.n - 1 };
+
+		if (!parse_u64(w, false, &x) || x > (uint64_t)INT64_MAX)
+			return false;
+		*out = -(int64_t)x;
+		return true;
+	}
+	if (!parse_u64(v, false, &x))
+		return false;
+	/* print-fields mode shows int -1 as 0xffffffff */
+	if (v.n > 2 && v.s[1] == 'x' && x <= UINT32_MAX)
+		*out = (int32_t)(uint32_t)x;
+	else if (x > (uint64_t)INT64_MAX)
+		return false;
+	else
+		*out = (int64_t)x;
+	return true;
+}
+
+/* "(null)", "(nil)", "0", hashed or raw hex: the pointer's value. */
+static bool parse_ptr(struct span v, uint64_t *out)
+{
+	if (span_eq(v, "(null)") || span_eq(v, "(nil)")) {
+		*out = 0;
+		return true;
+	}
+	return parse_u64(v, true, out);
+}
+
+/* ---- event names: a small perfect-enough hash over the names ---- */
+
+static uint8_t name_slot[512];
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t h = 5381;
+
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return (h ^ (h >> 9)) & 511;
+}
+
+static void name_table_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (int i = 1; i < KMT_EV_NR; i++) {
+		const char *n = kmt_event_name((enum kmt_event_type)i);
+		uint32_t h = name_hash(n, strlen(n));
+
+		while (name_slot[h])
+			h = (h + 1) & 511;
+		name_slot[h] = (uint8_t)i;
+	}
+	done = true;
+}
+
+static enum kmt_event_type name_lookup(const char *s, size_t n)
+{
+	uint32_t h = name_hash(s, n);
+
+	for (; name_slot[h]; h = (h + 1) & 511) {
+		const char *e = kmt_event_name((enum kmt_event_type)
+					       name_slot[h]);
+
+		if (!strncmp(e, s, n) && e[n] == '\0')
+			return (enum kmt_event_type)name_slot[h];
+	}
+	return KMT_EV_NONE;
+}
+
+/* "mmap" of "sys_mmap(" / "sys_mmap -> 0x..": the syscall events */
+static enum kmt_event_type syscall_lookup(const char *s, size_t n, bool exit)
+{
+	static const struct {
+		const char *name;
+		enum kmt_event_type enter;
+	} sc[] = {
+		{ "mmap", KMT_EV_SYS_ENTER_MMAP },
+		{ "munmap", KMT_EV_SYS_ENTER_MUNMAP },
+		{ "brk", KMT_EV_SYS_ENTER_BRK },
+		{ "mprotect", KMT_EV_SYS_ENTER_MPROTECT },
+		{ "mremap", KMT_EV_SYS_ENTER_MREMAP },
+	};
+
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
+		if (strlen(sc[i].name) == n && !memcmp(sc[i].name, s, n))
+			return sc[i].enter + (exit ? 1 : 0);
+	return KMT_EV_NONE;
+}
+
+/* ---- errors ---- */
+
+static int bad(struct kmt_parser *p, enum kmt_skip_reason why,
+	       const char *fmt, const char *arg, size_t argn)
+{
+	char a[64];
+
+	if (argn >= sizeof(a))
+		argn = sizeof(a) - 1;
+	memcpy(a, arg ? arg : "", arg ? argn : 0);
+	a[arg ? argn : 0] = '\0';
+	/* keep the message printable whatever the input holds */
+	for (char *c = a; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	p->why = why;
+	snprintf(p->msg, sizeof(p->msg), fmt, a);
+	return -1;
+}
+
+/* ---- fields ---- */
+
+/*
+ * Split @s..@e into key=value fields.  Syscall arguments ("addr: 7f00,")
+ * have ": " as the separator and end at ',' or ')'.
+ */
+static void scan_fields(struct kmt_parser *p, const char *s, const char *e)
+{
+	p->nf = 0;
+	while (s < e && p->nf < MAX_FIELDS) {
+		const char *k = s, *v;
+
+		while (s < e && (is_space(*s) || *s == ','))
+			s++;
+		k = s;
+		while (s < e && is_ident(*s))
+			s++;
+		if (s > k && s < e && *s == '=') {
+			struct field *f = &p->f[p->nf++];
+
+			f->key = (struct span){ k, (size_t)(s - k) };
+			v = ++s;
+			/* "ptr=  (null)": padding before (null) */
+			while (s < e && *s == ' ')
+				s++;
+			if (s == e || *s != '(')
+				s = v;
+			while (s < e && !is_space(*s))
+				s++;
+			f->val = (struct span){ v, (size_t)(s - v) };
+			if (f->val.n && v[0] == ' ') {
+				while (*f->val.s == ' ') {
+					f->val.s++;
+					f->val.n--;
+				}
+			}
+			continue;
+		}
+		if (s > k && s + 1 < e && *s == ':' && s[1] == ' ') {
+			struct field *f = &p->f[p->nf++];
+
+			f->key = (struct span){ k, (size_t)(s - k) };
+			s += 2;
+			while (s < e && *s == ' ')
+				s++;
+			v = s;
+			while (s < e && !is_space(*s) && *s != ',' && *s != ')')
+				s++;
+			f->val = (struct span){ v, (size_t)(s - v) };
+			continue;
+		}
+		/* not a field: skip the token */
+		while (s < e && !is_space(*s))
+			s++;
+	}
+}
+
+static const struct span *field(struct kmt_parser *p, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (int i = 0; i < p->nf; i++)
+		if (p->f[i].key.n == n && !memcmp(p->f[i].key.s, key, n))
+			return &p->f[i].val;
+	return NULL;
+}
+
+static int need(struct kmt_parser *p, const char *key, const struct span **v)
+{
+	*v = field(p, key);
+	if (!*v)
+		return bad(p, KMT_SKIP_MISSING_FIELD, "missing field %s=", key,
+			   strlen(key));
+	if (!(*v)->n)
+		return bad(p, KMT_SKIP_TRUNCATED, "empty value of %s=", key,
+			   strlen(key));
+	return 0;
+}
+
+static int get_u64(struct kmt_parser *p, const char *key, bool hex,
+		   bool required, uint64_t *out)
+{
+	const struct span *v;
+
+	if (!required && !field(p, key))
+		return 1;
+	if (need(p, key, &v))
+		return -1;
+	if (!parse_u64(*v, hex, out)) {
+		bad(p, KMT_SKIP_BAD_NUMBER, "%s", "", 0);
+		snprintf(p->msg, sizeof(p->msg), "%s= is not a number: '%.*s'",
+			 key, (int)(v->n > 40 ? 40 : v->n), v->s);
+		return -1;
+	}
+	return 0;
+}
+
+static int get_u32(struct kmt_parser *p, const char *key, bool required,
+		   uint32_t *out)
+{
+	uint64_t x;
+	int r = get_u64(p, key, false, required, &x);
+
+	if (r)
+		return r;
+	if (x > UINT32_MAX)
+		return bad(p, KMT_SKIP_OUT_OF_RANGE, "%s= is too large", key,
+			   strlen(key));
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int get_ptr(struct kmt_parser *p, const char *key, uint64_t *out)
+{
+	const struct span *v;
+
+	if (need(p, key, &v))
+		return -1;
+	if (!parse_ptr(*v, out)) {
+		bad(p, KMT_SKIP_BAD_NUMBER, "%s", "", 0);
+		snprintf(p->msg, sizeof(p->msg),
+			 "%s= is not a pointer: '%.*s'", key,
+			 (int)(v->n > 40 ? 40 : v->n), v->s);
+		return -1;
+	}
+	return 0;
+}
+
+static int get_gfp(struct kmt_parser *p, struct kmt_event *ev)
+{
+	const struct span *v;
+	char err[96];
+	bool raw;
+
+	if (need(p, "gfp_flags", &v))
+		return -1;
+	if (kmt_gfp_lookup(&p->gfp, v->s, v->n, &ev->u.mem.gfp, &raw, err,
+			   sizeof(err))) {
+		p->why = KMT_SKIP_BAD_GFP;
+		snprintf(p->msg, sizeof(p->msg), "gfp_flags: %s", err);
+		return -1;
+	}
+	if (raw)
+		ev->flags |= KMT_F_GFP_RAW;
+	return 0;
+}
+
+static int get_node(struct kmt_parser *p, struct kmt_event *ev)
+{
+	const struct span *v = field(p, "node");
+	int64_t node;
+
+	ev->u.mem.node = KMT_NODE_NONE;
+	if (!v)
+		return 0;
+	if (!parse_i64(*v, &node))
+		return bad(p, KMT_SKIP_BAD_NUMBER, "node= is not a number%s",
+			   "", 0);
+	if (node < -1 || node > 32767)
+		return bad(p, KMT_SKIP_OUT_OF_RANGE, "node= out of range%s",
+			   "", 0);
+	ev->u.mem.node = (int16_t)node;
+	ev->flags |= KMT_F_NODE;
+	return 0;
+}
+
+static void get_accounted(struct kmt_parser *p, struct kmt_event *ev)
+{
+	const struct span *v = field(p, "accounted");
+
+	if (v && (span_eq(*v, "true") || span_eq(*v, "(1)") ||
+		  span_eq(*v, "1")))
+		ev->flags |= KMT_F_ACCOUNTED;
+}
+
+static uint32_t intern_field(struct kmt_parser *p, const char *key)
+{
+	const struct span *v = field(p, key);
+
+	/* call_site=0 (old perf, lost symbol): no call site */
+	if (!v || span_eq(*v, "0"))
+		return 0;
+	return kmt_str_intern(p->strs, v->s, v->n);
+}
+
+static int get_order(struct kmt_parser *p, struct kmt_event *ev,
+		     bool required)
+{
+	uint64_t order = 0;
+	int r = get_u64(p, "order", false, required, &order);
+
+	if (r < 0)
+		return -1;
+	if (order > KMT_MAX_ORDER)
+		return bad(p, KMT_SKIP_OUT_OF_RANGE,
+			   "order=%s is out of range (0..16)",
+			   field(p, "order")->s, field(p, "order")->n);
+	ev->u.mem.order = (uint8_t)order;
+	return 0;
+}
+
+static uint32_t page_bytes(struct kmt_parser *p, unsigned int order)
+{
+	uint64_t ps = p->meta->page_size ? p->meta->page_size : 4096;
+	uint64_t b = ps << order;
+
+	return b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+}
+
+/* ---- per-event decoding ---- */
+
+static int decode_slab_alloc(struct kmt_parser *p, struct kmt_rec *r)
+{
+	struct kmt_event *ev = &r->ev;
+
+	if (need(p, "call_site", &(const struct span *){ NULL }) ||
+	    get_ptr(p, "ptr", &r->ptr) ||
+	    get_u32(p, "bytes_req", true, &ev->u.mem.bytes_req) ||
+	    get_u32(p, "bytes_alloc", true, &ev->u.mem.bytes_alloc) ||
+	    get_gfp(p, ev) || get_node(p, ev))
+		return -1;
+	ev->site = intern_field(p, "call_site");
+	ev->u.mem.cache = intern_field(p, "name");
+	get_accounted(p, ev);
+	if (!r->ptr)
+		ev->flags |= KMT_F_FAILED;
+	return 0;
+}
+
+static int decode_slab_free(struct kmt_parser *p, struct kmt_rec *r)
+{
+	struct kmt_event *ev = &r->ev;
+
+	if (need(p, "call_site", &(const struct span *){ NULL }) ||
+	    get_ptr(p, "ptr", &r->ptr))
+		return -1;
+	ev->site = intern_field(p, "call_site");
+	ev->u.mem.cache = intern_field(p, "name");
+	return 0;
+}
+
+static int decode_page(struct kmt_parser *p, struct kmt_rec *r)
+{
+	struct kmt_event *ev = &r->ev;
+	bool alloc = ev->type == KMT_EV_MM_PAGE_ALLOC;
+	bool order_req = ev->type != KMT_EV_MM_PAGE_FREE_BATCHED &&
+			 ev->type != KMT_EV_MM_PAGEVEC_FREE;
+	const struct span *page = field(p, "page");
+	uint64_t mt = 0;
+
+	if (get_u64(p, "pfn", false, true, &r->ptr) ||
+	    get_order(p, ev, order_req))
+		return -1;
+	ev->u.mem.bytes_alloc = page_bytes(p, ev->u.mem.order);
+	if (!alloc)
+		return 0;
+	if (get_u64(p, "migratetype", false, true, &mt) || get_gfp(p, ev))
+		return -1;
+	if (mt > 255)
+		return bad(p, KMT_SKIP_OUT_OF_RANGE,
+			   "migratetype out of range%s", "", 0);
+	ev->u.mem.migratetype = (uint8_t)mt;
+	ev->u.mem.bytes_req = ev->u.mem.bytes_alloc;
+	if (page ? (span_eq(*page, "(nil)") || span_eq(*page, "(null)") ||
+		    span_eq(*page, "0"))
+		 : r->ptr == 0)
+		ev->flags |= KMT_F_FAILED;
+	return 0;
+}
+
+static int decode_vmap(struct kmt_parser *p, struct kmt_rec *r)
+{
+	struct kmt_event *ev = &r->ev;
+	uint64_t size = 0, failed = 0;
+
+	if (ev->type == KMT_EV_ALLOC_VMAP_AREA) {
+		if (get_u64(p, "va_start", false, true, &r->ptr) ||
+		    get_u64(p, "size", false, true, &size) ||
+		    get_u64(p, "failed", false, false, &failed) < 0)
+			return -1;
+		if (failed)
+			ev->flags |= KMT_F_FAILED;
+	} else if (ev->type == KMT_EV_FREE_VMAP_AREA_NOFLUSH) {
+		if (get_u64(p, "va_start", true, true, &r->ptr))
+			return -1;
+	} else {
+		/* vmalloc / vfree: not mainline tracepoints; addr= or ptr= */
+		const char *key = field(p, "addr") ? "addr" : "ptr";
+
+		if (get_ptr(p, key, &r->ptr) ||
+		    get_u64(p, "size", false, false, &size) < 0)
+			return -1;
+		ev->site = intern_field(p, "call_site");
+		if (ev->type == KMT_EV_VMALLOC && !r->ptr)
+			ev->flags |= KMT_F_FAILED;
+	}
+	ev->u.mem.bytes_req = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	ev->u.mem.bytes_alloc = ev->u.mem.bytes_req;
+	return 0;
+}
+
+static int decode_percpu(struct kmt_parser *p, struct kmt_rec *r)
+{
+	struct kmt_event *ev = &r->ev;
+
+	if (get_ptr(p, "ptr", &r->ptr))
+		return -1;
+	ev->site = intern_field(p, "call_site");
+	if (ev->type == KMT_EV_PERCPU_FREE_PERCPU)
+		return 0;
+	if (get_u32(p, "size", true, &ev->u.mem.bytes_req))
+		return -1;
+	ev->u.mem.bytes_alloc = ev->u.mem.bytes_req;
+	if (get_u32(p, "bytes_alloc", false, &ev->u.mem.bytes_alloc) < 0)
+		return -1;
+	if (field(p, "gfp_flags") && get_gfp(p, ev))
+		return -1;
+	if (!r->ptr)
+		ev->flags |= KMT_F_FAILED;
+	return 0;
+}
+
+/* Syscall arguments are hex (ftrace "%lx", trace-cmd "0x%08lx"). */
+static int sc_arg(struct kmt_parser *p, const char *key, uint64_t *out)
+{
+	return get_u64(p, key, true, true, out);
+}
+
+static int decode_vm(struct kmt_parser *p, struct kmt_rec *r,
+		     const char *ret, const char *end)
+{
+	struct kmt_event *ev = &r->ev;
+	uint64_t a = 0, b = 0, c = 0;
+	int64_t sv;
+
+	switch (ev->type) {
+	case KMT_EV_SYS_ENTER_MMAP:
+		if (sc_arg(p, "addr", &ev->u.vm.addr) ||
+		    sc_arg(p, "len", &ev->u.vm.len) || sc_arg(p, "prot", &a) ||
+		    sc_arg(p, "flags", &b))
+			return -1;
+		ev->u.vm.arg = (a & 0xffffffff) << 32 | (b & 0xffffffff);
+		return 0;
+	case KMT_EV_SYS_ENTER_MUNMAP:
+		return sc_arg(p, "addr", &ev->u.vm.addr) ||
+		       sc_arg(p, "len", &ev->u.vm.len) ? -1 : 0;
+	case KMT_EV_SYS_ENTER_BRK:
+		return sc_arg(p, "brk", &ev->u.vm.addr);
+	case KMT_EV_SYS_ENTER_MPROTECT:
+		return sc_arg(p, "start", &ev->u.vm.addr) ||
+		       sc_arg(p, "len", &ev->u.vm.len) ||
+		       sc_arg(p, "prot", &ev->u.vm.arg) ? -1 : 0;
+	case KMT_EV_SYS_ENTER_MREMAP:
+		return sc_arg(p, "addr", &ev->u.vm.addr) ||
+		       sc_arg(p, "old_len", &ev->u.vm.len) ||
+		       sc_arg(p, "new_len", &ev->u.vm.arg) ? -1 : 0;
+	case KMT_EV_SYS_EXIT_MMAP:
+	case KMT_EV_SYS_EXIT_MUNMAP:
+	case KMT_EV_SYS_EXIT_BRK:
+	case KMT_EV_SYS_EXIT_MPROTECT:
+	case KMT_EV_SYS_EXIT_MREMAP: {
+		/* "sys_mmap -> 0x7f..": @ret; "sys_exit_mmap: 0x7f..": fields */
+		struct span v;
+
+		if (!ret) {
+			return bad(p, KMT_SKIP_MISSING_FIELD,
+				   "missing return value%s", "", 0);
+		}
+		while (ret < end && is_space(*ret))
+			ret++;
+		v.s = ret;
+		while (ret < end && !is_space(*ret))
+			ret++;
+		v.n = (size_t)(ret - v.s);
+		if (v.n && v.s[0] == '-') {
+			if (!parse_i64(v, &sv))
+				return bad(p, KMT_SKIP_BAD_NUMBER,
+					   "bad return value '%s'", v.s, v.n);
+			ev->u.vm.addr = (uint64_t)sv;
+		} else if (!parse_u64(v, true, &ev->u.vm.addr)) {
+			return bad(p, KMT_SKIP_BAD_NUMBER,
+				   "bad return value '%s'", v.s, v.n);
+		}
+		return 0;
+	}
+	case KMT_EV_PAGE_FAULT_USER:
+		if (get_u64(p, "address", true, true, &ev->u.vm.addr) ||
+		    get_u64(p, "ip", true, true, &ev->u.vm.len) ||
+		    get_u64(p, "error_code", true, true, &ev->u.vm.arg))
+			return -1;
+		return 0;
+	case KMT_EV_SCHED_PROCESS_FORK:
+		if (get_u64(p, "pid", false, true, &a) ||
+		    get_u64(p, "child_pid", false, true, &c))
+			return -1;
+		ev->u.vm.addr = a;
+		ev->u.vm.arg = c;
+		return 0;
+	case KMT_EV_SCHED_PROCESS_EXEC:
+		if (get_u64(p, "pid", false, true, &a) ||
+		    get_u64(p, "old_pid", false, false, &c) < 0)
+			return -1;
+		ev->u.vm.addr = a;
+		ev->u.vm.arg = c;
+		return 0;
+	case KMT_EV_SCHED_PROCESS_EXIT:
+		return get_u64(p, "pid", false, true, &ev->u.vm.addr);
+	case KMT_EV_EXIT_MMAP:
+		return 0;
+	case KMT_EV_RSS_STAT: {
+		const struct span *sz = field(p, "size");
+		const struct span *ty = field(p, "type");
+		struct span v;
+
+		if (get_u64(p, "mm_id", false, false, &ev->u.vm.addr) < 0)
+			return -1;
+		if (!sz)
+			return bad(p, KMT_SKIP_MISSING_FIELD,
+				   "missing field size=%s", "", 0);
+		v = *sz;
+		if (v.n && v.s[v.n - 1] == 'B')
+			v.n--;
+		if (!parse_i64(v, &sv))
+			return bad(p, KMT_SKIP_BAD_NUMBER,
+				   "size= is not a number: '%s'", sz->s,
+				   sz->n);
+		ev->u.vm.len = (uint64_t)sv;
+		if (ty) {
+			static const char *const t[] = {
+				"MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS",
+				"MM_SHMEMPAGES",
+			};
+
+			for (unsigned int i = 0; i < 4; i++)
+				if (span_eq(*ty, t[i]))
+					ev->u.vm.arg = i;
+		} else if (get_u64(p, "member", false, false,
+				   &ev->u.vm.arg) < 0) {
+			return -1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static int decode_event(struct kmt_parser *p, struct kmt_rec *r,
+			const char *fs, const char *fe, const char *ret)
+{
+	struct kmt_event *ev = &r->ev;
+
+	scan_fields(p, fs, fe);
+	switch (ev->type) {
+	case KMT_EV_KMALLOC:
+	case KMT_EV_KMALLOC_NODE:
+	case KMT_EV_KMEM_CACHE_ALLOC:
+	case KMT_EV_KMEM_CACHE_ALLOC_NODE:
+		return decode_slab_alloc(p, r);
+	case KMT_EV_KFREE:
+	case KMT_EV_KMEM_CACHE_FREE:
+		return decode_slab_free(p, r);
+	case KMT_EV_MM_PAGE_ALLOC:
+	case KMT_EV_MM_PAGE_FREE:
+	case KMT_EV_MM_PAGE_FREE_BATCHED:
+	case KMT_EV_MM_PAGE_FREE_DIRECT:
+	case KMT_EV_MM_PAGEVEC_FREE:
+		return decode_page(p, r);
+	case KMT_EV_ALLOC_VMAP_AREA:
+	case KMT_EV_FREE_VMAP_AREA_NOFLUSH:
+	case KMT_EV_VMALLOC:
+	case KMT_EV_VFREE:
+		return decode_vmap(p, r);
+	case KMT_EV_PERCPU_ALLOC_PERCPU:
+	case KMT_EV_PERCPU_FREE_PERCPU:
+		return decode_percpu(p, r);
+	default:
+		return decode_vm(p, r, ret, fe);
+	}
+}
+
+/* ---- line structure ---- */
+
+/* "123.456789:" at @s: ns in @ts, returns the end (past ':') or NULL. */
+static const char *parse_ts(const char *s, const char *e, uint64_t *ts)
+{
+	uint64_t sec = 0, frac = 0;
+	int fd = 0;
+	const char *b = s;
+
+	while (s < e && is_digit(*s)) {
+		if (sec > UINT64_MAX / 10 / 1000000000ull)
+			return NULL;
+		sec = sec * 10 + (uint64_t)(*s++ - '0');
+	}
+	if (s == b)
+		return NULL;
+	if (s < e && *s == '.') {
+		s++;
+		while (s < e && is_digit(*s)) {
+			if (fd < 9) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				fd++;
+			}
+			s++;
+		}
+		if (!fd)
+			return NULL;
+		while (fd < 9) {
+			frac *= 10;
+			fd++;
+		}
+		*ts = sec * 1000000000ull + frac;
+	} else {
+		/* trace_clock counter / ns without a dot */
+		*ts = sec;
+	}
+	if (s >= e || *s != ':')
+		return NULL;
+	return s + 1;
+}
+
+/* "[NNN]" at @s?  CPU in @cpu, returns past ']' or NULL. */
+static const char *parse_cpu(const char *s, const char *e, uint64_t *cpu)
+{
+	const char *d = ++s;
+	uint64_t c = 0;
+
+	while (s < e && is_digit(*s) && s - d < 6)
+		c = c * 10 + (uint64_t)(*s++ - '0');
+	if (s == d || s >= e || *s != ']')
+		return NULL;
+	*cpu = c;
+	return s + 1;
+}
+
+/* PID at the end of "comm-pid", "comm pid", "comm pid/tid", "c-pid (tgid)" */
+static uint32_t parse_pid(const char *s, const char *e)
+{
+	uint64_t pid = 0, mul = 1;
+
+	while (e > s && is_space(e[-1]))
+		e--;
+	if (e > s && e[-1] == ')') {
+		/* TGID column: "(  1234)" or "(-----)" */
+		const char *o = e - 1;
+
+		while (o > s && *o != '(')
+			o--;
+		e = o;
+		while (e > s && is_space(e[-1]))
+			e--;
+	}
+	/* perf's "pid/tid": take the tid */
+	while (e > s && is_digit(e[-1]) && mul < 10000000000ull) {
+		pid += mul * (uint64_t)(e[-1] - '0');
+		mul *= 10;
+		e--;
+	}
+	return pid > UINT32_MAX ? 0 : (uint32_t)pid;
+}
+
+static void meta_line(struct kmt_parser *p, const char *s, const char *e)
+{
+	struct kmt_meta *m = p->meta;
+	const char *eq = memchr(s, '=', (size_t)(e - s));
+	struct span k, v;
+	char **str = NULL;
+	uint64_t x;
+
+	if (!eq)
+		return;
+	k = (struct span){ s, (size_t)(eq - s) };
+	v = (struct span){ eq + 1, (size_t)(e - eq - 1) };
+	if (span_eq(k, "kernel"))
+		str = &m->kernel;
+	else if (span_eq(k, "hostname"))
+		str = &m->hostname;
+	else if (span_eq(k, "events"))
+		str = &m->events;
+	else if (span_eq(k, "command"))
+		str = &m->command;
+	if (str) {
+		free(*str);
+		*str = strndup(v.s, v.n);
+		return;
+	}
+	if (span_eq(k, "hashed_ptrs")) {
+		m->hashed_ptrs = span_eq(v, "1") || span_eq(v, "yes") ||
+				 span_eq(v, "true");
+		return;
+	}
+	if (!parse_u64(v, false, &x))
+		return;
+	if (span_eq(k, "cpus") && x <= KMT_MAX_CPU + 1)
+		m->cpus = (uint32_t)x;
+	else if (span_eq(k, "page_size") && x <= (1u << 20) && x)
+		m->page_size = (uint32_t)x;
+	else if (span_eq(k, "start_time"))
+		m->start_time = x;
+	else if (k.n > 15 && !memcmp(k.s, "lost_events_cpu", 15)) {
+		uint64_t cpu;
+		struct span c = { k.s + 15, k.n - 15 };
+
+		if (parse_u64(c, false, &cpu) && cpu <= KMT_MAX_CPU)
+			kmt_meta_add_lost(m, (uint32_t)cpu, x);
+	}
+}
+
+void kmt_meta_add_lost(struct kmt_meta *m, uint32_t cpu, uint64_t n)
+{
+	if (cpu >= m->nr_lost_cpus) {
+		m->lost_events = kmb_xrealloc(m->lost_events,
+					      (cpu + 1) * sizeof(uint64_t));
+		memset(m->lost_events + m->nr_lost_cpus, 0,
+		       (cpu + 1 - m->nr_lost_cpus) * sizeof(uint64_t));
+		m->nr_lost_cpus = cpu + 1;
+	}
+	m->lost_events[cpu] += n;
+}
+
+/* "CPU:3 [LOST 120 EVENTS]" (trace file, trace-cmd report) */
+static bool lost_line(struct kmt_parser *p, const char *s, const char *e)
+{
+	uint64_t cpu = 0, n = 0;
+	const char *q;
+
+	if (e - s < 18 || memcmp(s, "CPU:", 4))
+		return false;
+	for (q = s + 4; q < e && is_digit(*q); q++)
+		cpu = cpu * 10 + (uint64_t)(*q - '0');
+	while (q < e && is_space(*q))
+		q++;
+	if (e - q < 7 || memcmp(q, "[LOST ", 6))
+		return false;
+	for (q += 6; q < e && is_digit(*q); q++)
+		n = n * 10 + (uint64_t)(*q - '0');
+	if (cpu <= KMT_MAX_CPU)
+		kmt_meta_add_lost(p->meta, (uint32_t)cpu, n);
+	return true;
+}
+
+static bool has_control(const char *s, const char *e)
+{
+	for (; s < e; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * function_graph output carries events as comments, " 3)   |  /-*
+ * mm_page_alloc: page=... *-/" (without the dashes).  Returns where
+ * the event starts (CPU in @cpu, end moved before the comment's end), or
+ * @s when the line is not one.
+ */
+static const char *graph_comment(const char *s, const char *e, uint64_t *cpu,
+				 const char **end)
+{
+	const char *q = s, *c;
+	uint64_t n = 0;
+
+	while (q < e && is_digit(*q))
+		n = n * 10 + (uint64_t)(*q++ - '0');
+	if (q == s || q >= e || *q != ')' || n > KMT_MAX_CPU)
+		return s;
+	c = memchr(q, '/', (size_t)(e - q));
+	if (!c || e - c < 5 || c[1] != '*' || e[-1] != '/' || e[-2] != '*')
+		return s;
+	*cpu = n;
+	*end = e - 2;
+	return c + 2;
+}
+
+/*
+ * One line: 1 = event in @r, 0 = not an event (ignored/unknown), -1 =
+ * malformed (p->why, p->msg).
+ */
+static int parse_line(struct kmt_parser *p, const char *s, const char *e,
+		      struct kmt_rec *r)
+{
+	const char *b, *q, *ne, *ret = NULL;
+	uint64_t cpu = 0, ts = p->last_ts;
+	bool header = false;
+	enum kmt_event_type type;
+
+	while (e > s && (is_space(e[-1]) || e[-1] == '\r'))
+		e--;
+	while (s < e && is_space(*s))
+		s++;
+	if (s == e)
+		return 0;
+	if (*s == '#') {
+		if (e - s > 15 && !memcmp(s, "# kmbench-meta: ", 16))
+			meta_line(p, s + 16, e);
+		return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	/* the "[CPU]" bracket: the first '[' followed by digits and ']' */
+	for (b = s; (b = memchr(b, '[', (size_t)(e - b))); b++) {
+		q = parse_cpu(b, e, &cpu);
+		if (q && (q == e || is_space(*q))) {
+			header = true;
+			break;
+		}
+	}
+	if (header) {
+		r->ev.pid = parse_pid(s, b);
+		q = b;
+		while (q < e && *q != ']')
+			q++;
+		q++;
+		while (q < e && is_space(*q))
+			q++;
+		ne = parse_ts(q, e, &ts);
+		if (!ne) {
+			/* the irq-flags column comes first */
+			while (q < e && !is_space(*q))
+				q++;
+			while (q < e && is_space(*q))
+				q++;
+			ne = parse_ts(q, e, &ts);
+			if (!ne) {
+				if (has_control(s, e))
+					return bad(p, KMT_SKIP_GARBAGE,
+						   "binary garbage in line%s",
+						   "", 0);
+				return bad(p, KMT_SKIP_BAD_HEADER,
+					   "no timestamp after [CPU]: '%s'",
+					   q, (size_t)(e - q));
+			}
+		}
+		q = ne;
+		if (cpu > KMT_MAX_CPU)
+			return bad(p, KMT_SKIP_OUT_OF_RANGE,
+				   "CPU number out of range%s", "", 0);
+	} else {
+		if (lost_line(p, s, e))
+			return 0;
+		q = parse_ts(s, e, &ts);
+		if (!q)
+			q = graph_comment(s, e, &cpu, &e);
+	}
+	while (q < e && is_space(*q))
+		q++;
+	/* event name: "kmalloc:", "kmem:kmalloc:", "sys_mmap(", "sys_x ->" */
+	b = q;
+	while (q < e && is_ident(*q))
+		q++;
+	ne = q;
+	type = KMT_EV_NONE;
+	if (q < e && *q == ':') {
+		const char *q2 = q + 1;
+
+		while (q2 < e && is_ident(*q2))
+			q2++;
+		if (q2 > q + 1 && q2 < e && *q2 == ':' &&
+		    (q2 + 1 == e || is_space(q2[1]))) {
+			b = q + 1;	/* perf: subsystem:event: */
+			ne = q2;
+			q = q2;
+		}
+		type = name_lookup(b, (size_t)(ne - b));
+		q++;
+	} else if (ne - b > 4 && !memcmp(b, "sys_", 4) && q < e &&
+		   (*q == '(' || (e - q > 3 && !memcmp(q, " ->", 3)))) {
+		type = syscall_lookup(b + 4, (size_t)(ne - b - 4), *q != '(');
+		if (*q == '(') {
+			q++;
+			while (e > q && e[-1] != ')')
+				e--;
+			if (e > q)
+				e--;
+			else
+				return bad(p, KMT_SKIP_TRUNCATED,
+					   "syscall arguments cut short%s",
+					   "", 0);
+		} else {
+			ret = q + 3;
+		}
+	}
+	if (type == KMT_EV_NONE) {
+		if (has_control(s, e))
+			return bad(p, KMT_SKIP_GARBAGE,
+				   "binary garbage in line%s", "", 0);
+		/* "<stack trace>", "<user stack trace>" are not events */
+		if (header && ne > b)
+			p->counts.unknown_events++;
+		else
+			p->counts.ignored++;
+		return 0;
+	}
+	/* "sys_exit_mmap: 0x7f.." (trace-cmd): the return is the value */
+	if (!ret && type >= KMT_EV_SYS_ENTER_MMAP &&
+	    type <= KMT_EV_SYS_EXIT_MREMAP &&
+	    (type - KMT_EV_SYS_ENTER_MMAP) % 2 == 1)
+		ret = q;
+	r->ev.type = (uint8_t)type;
+	r->ev.cpu = (uint16_t)cpu;
+	r->ev.ts = ts;
+	r->ev.obj = KMT_OBJ_NONE;
+	r->ev.u.mem.node = KMT_NODE_NONE;
+	if (decode_event(p, r, q, e, ret))
+		return -1;
+	p->last_ts = ts;
+	return 1;
+}
+
+/* ---- public interface ---- */
+
+static struct kmt_parser *parser_new(const struct kmt_opts *opts,
+				     struct kmt_strtab *strs,
+				     struct kmt_meta *meta)
+{
+	struct kmt_parser *p = kmb_xcalloc(1, sizeof(*p));
+
+	name_table_init();
+	if (opts)
+		p->opts = *opts;
+	p->opts.name = NULL;
+	p->strs = strs;
+	p->meta = meta;
+	kmt_gfp_cache_init(&p->gfp);
+	return p;
+}
+
+struct kmt_parser *kmt_parser_from_input(struct kmt_input *in,
+					 const char *path,
+					 const struct kmt_opts *opts,
+					 struct kmt_strtab *strs,
+					 struct kmt_meta *meta,
+					 struct kmt_error *err)
+{
+	struct kmt_parser *p = parser_new(opts, strs, meta);
+
+	p->in = *in;
+	if (p->in.is_dat) {
+#if KMT_HAVE_DAT_HOOK
+		char msg[200];
+		int fd;
+
+		p->dat_tmp = tmpfile();
+		if (!p->dat_tmp ||
+		    trace_dat_to_text(path, p->dat_tmp, msg, sizeof(msg))) {
+			memset(err, 0, sizeof(*err));
+			err->code = KMB_EX_DATAERR;
+			snprintf(err->file, sizeof(err->file), "%s",
+				 p->in.name);
+			snprintf(err->msg, sizeof(err->msg), "%s",
+				 p->dat_tmp ? msg : strerror(errno));
+			kmt_parser_close(p);
+			return NULL;
+		}
+		fflush(p->dat_tmp);
+		rewind(p->dat_tmp);
+		fd = fileno(p->dat_tmp);
+		snprintf(msg, sizeof(msg), "%s", p->in.name);
+		kmt_input_close(&p->in);
+		snprintf(p->in.name, sizeof(p->in.name), "%s", msg);
+		p->in.fd = fd;
+		p->in.icap = 1u << 18;
+		p->in.ibuf = kmb_xmalloc(p->in.icap);
+#else
+		memset(err, 0, sizeof(*err));
+		err->code = KMB_EX_UNAVAILABLE;
+		snprintf(err->file, sizeof(err->file), "%s", p->in.name);
+		snprintf(err->msg, sizeof(err->msg),
+			 "trace-cmd .dat files need libtracecmd (not built "
+			 "in); convert with 'trace-cmd report' first");
+		kmt_parser_close(p);
+		return NULL;
+#endif
+	}
+	return p;
+}
+
+struct kmt_parser *kmt_parser_open(const char *path,
+				   const struct kmt_opts *opts,
+				   struct kmt_strtab *strs,
+				   struct kmt_meta *meta,
+				   struct kmt_error *err)
+{
+	struct kmt_input in;
+
+	if (kmt_input_open(&in, path, opts ? opts->name : NULL, err))
+		return NULL;
+	return kmt_parser_from_input(&in, path, opts, strs, meta, err);
+}
+
+struct kmt_parser *kmt_parser_open_mem(const char *buf, size_t len,
+				       const struct kmt_opts *opts,
+				       struct kmt_strtab *strs,
+				       struct kmt_meta *meta)
+{
+	struct kmt_parser *p = parser_new(opts, strs, meta);
+
+	kmt_input_open_mem(&p->in, buf, len,
+			   opts && opts->name ? opts->name : NULL);
+	return p;
+}
+
+int kmt_parser_next(struct kmt_parser *p, struct kmt_rec *rec,
+		    struct kmt_error *err)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	for (;;) {
+		r = kmt_input_line(&p->in, &line, &len, err);
+		if (r <= 0)
+			return r;
+		p->lineno++;
+		p->counts.lines++;
+		r = parse_line(p, line, line + len, rec);
+		if (r > 0) {
+			rec->line = p->lineno;
+			p->counts.events++;
+			return 1;
+		}
+		if (r == 0)
+			continue;
+		p->counts.skipped[p->why]++;
+		if (p->opts.lenient)
+			continue;
+		memset(err, 0, sizeof(*err));
+		err->code = KMB_EX_DATAERR;
+		err->line = p->lineno;
+		snprintf(err->file, sizeof(err->file), "%s", p->in.name);
+		snprintf(err->msg, sizeof(err->msg), "%s", p->msg);
+		return -1;
+	}
+}
+
+const struct kmt_counts *kmt_parser_counts(const struct kmt_parser *p)
+{
+	return &p->counts;
+}
+
+void kmt_parser_close(struct kmt_parser *p)
+{
+	if (!p)
+		return;
+	kmt_input_close(&p->in);
+	if (p->dat_tmp)
+		fclose(p->dat_tmp);
+	kmt_gfp_cache_free(&p->gfp);
+	free(p);
+}

@@ -38,6 +38,7 @@
 #define VMALLOC_HOST_MAX	(16ULL << 30)
 #define HPAGE_SIZE		(2UL << 20)
 
+bool vmalloc_host_alias = true;
 char *vmalloc_host_base;
 unsigned long vmalloc_host_size;
 
@@ -174,7 +175,8 @@ static void host_unmap(char *host, unsigned long len)
 static void unmap_vm(struct vm_struct *vm, unsigned long mapped)
 {
 	pgtable_unmap_range(&init_pgtable, vm->kva, vm->kva + mapped);
-	host_unmap(vm->addr, mapped);
+	if (!(vm->flags & VM_KMM_NO_HOST))
+		host_unmap(vm->addr, mapped);
 }
 
 static int map_vm(struct vm_struct *vm, struct page **pages,
@@ -205,6 +207,8 @@ static int map_vm(struct vm_struct *vm, struct page **pages,
 	if (ret)
 		return ret;
 	vstat_add(VMALLOC_PAGES_MAPPED, vm->page_order ? 0 : nr);
+	if (vm->flags & VM_KMM_NO_HOST)
+		return 0;
 	ret = host_map(vm->addr, pages, nr);
 	if (ret)
 		unmap_vm(vm, nr * PAGE_SIZE);
@@ -235,7 +239,7 @@ static struct vm_struct *get_vm_area(unsigned long size, unsigned long align,
 	vm->kva = va->va_start;
 	vm->addr = kva_to_host(va->va_start);
 	vm->size = area;
-	vm->flags = flags;
+	vm->flags = flags | (vmalloc_host_alias ? 0 : VM_KMM_NO_HOST);
 	vm->caller = caller;
 	vm->va = va;
 	return vm;
@@ -283,6 +287,14 @@ static gfp_t vmalloc_page_gfp(gfp_t gfp)
 	return gfp;
 }
 
+static int cmp_page_pfn(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a;
+	const struct page *y = *(struct page *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void *__vmalloc_node(unsigned long size, unsigned long align,
 			    gfp_t gfp, bool huge, const void *caller)
 {
@@ -319,6 +331,12 @@ static void *__vmalloc_node(unsigned long size, unsigned long align,
 	}
 	if (got < nr)
 		goto free_pages;
+	/*
+	 * Any page may go anywhere in the area: in frame order, runs of
+	 * neighbouring frames take one host mmap instead of one per page.
+	 */
+	if (!order && !(vm->flags & VM_KMM_NO_HOST))
+		qsort(vm->pages, nr, sizeof(*vm->pages), cmp_page_pfn);
 	vm->nr_pages = nr;
 	if (map_vm(vm, vm->pages, nr, PAGE_KERNEL))
 		goto free_pages;

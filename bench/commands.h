@@ -8,6 +8,8 @@
 #ifndef KMB_COMMANDS_H
 #define KMB_COMMANDS_H
 
+#include <stdbool.h>
+
 struct kmb_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -25,6 +27,9 @@ int kmb_run_command(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+
+/* Sub-benchmarks of `kmbench bench` (one file each) */
+int bench_vmalloc(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);

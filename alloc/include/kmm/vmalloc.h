@@ -105,6 +105,7 @@ int vmap_space_check(struct vmap_space *vs, FILE *fp);
 #define VM_USERMAP	0x00000008
 #define VM_NO_GUARD	0x00000040
 #define VM_HUGE_PAGES	0x00000100	/* map with 2 MiB where possible */
+#define VM_KMM_NO_HOST	0x80000000	/* no host alias (vmalloc_host_alias) */
 
 struct vm_struct {
 	void *addr;			/* host pointer */
@@ -144,6 +145,13 @@ void vm_unmap_aliases(void);
 
 /* /proc/vmallocinfo in the kernel's format */
 void vmallocinfo_show(FILE *fp);
+
+/*
+ * When false, new areas get no host alias: only the simulated page tables
+ * map them, and their bytes must not be touched.  Benchmarks use it to time
+ * the allocator's own work without the host's mmap calls.  Default true.
+ */
+extern bool vmalloc_host_alias;
 
 /* Host range of the vmalloc space and its simulated VA */
 extern char *vmalloc_host_base;

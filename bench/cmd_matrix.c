@@ -23,7 +23,8 @@ static void matrix_usage(FILE *fp)
 	fprintf(fp,
 "usage: kmbench matrix [--traces GLOB...] [--allocators LIST] [--modes LIST]\n"
 "                      [--reps N] [--warmup N] [--timeout S] [--out DIR]\n"
-"                      [--resume] [--shard I/N] [--hyperfine]\n\n"
+"                      [--resume] [--shard I/N] [--hyperfine]\n"
+"                      [--timeline SAMPLES] [--budget S]\n\n"
 "Runs every trace x allocator x mode x repetition as its own child process\n"
 "(`kmbench replay TRACE --alloc A --threads MODE --json`) and stores each\n"
 "cell in DIR/matrix.db (SQLite) and DIR/cells/*.json.  A cell that fails,\n"
@@ -40,7 +41,10 @@ static void matrix_usage(FILE *fp)
 "                     definition is used; finished cells are not repeated\n"
 "  --shard I/N        run only share I of N (cell k belongs to k mod N + 1);\n"
 "                     join the databases with `kmbench results merge`\n"
-"  --hyperfine        also time each cell's command with hyperfine\n\n"
+"  --hyperfine        also time each cell's command with hyperfine\n"
+"  --timeline SAMPLES about SAMPLES timeline points per replay (replay\n"
+"                     --timeline N, N from the trace's size); 0: none (0)\n"
+"  --budget S         start no cell after S seconds (the rest: --resume)\n\n"
 "Environment: KMBENCH_REPLAY=PROG runs `PROG replay ...` instead of this\n"
 "kmbench (a wrapper, or another build).\n",
 		"kmm,glibc,...");
@@ -73,11 +77,13 @@ static bool is_trace_file(const char *path)
 		return false;
 	if (!strncasecmp(name, "readme", 6) || !strncasecmp(name, "notes", 5))
 		return false;
-	return !(n > 3 && !strcmp(name + n - 3, ".md"));
+	if (strstr(name, ".tmp."))
+		return false;
+	return !(n > 3 && !strcmp(name + n - 3, ".md")) &&
+	       !(n > 5 && !strcmp(name + n - 5, ".note"));
 }
 
-/* Expand @pat and append the trace files it names. */
-static int add_traces(struct matrix_config *cfg, const char *pat,
+int matrix_add_traces(struct matrix_config *cfg, const char *pat,
 		      bool must_match)
 {
 	glob_t g;
@@ -185,7 +191,7 @@ int cmd_matrix(int argc, char **argv)
 				goto out;
 			}
 			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-				if (add_traces(&cfg, argv[++i], true)) {
+				if (matrix_add_traces(&cfg, argv[++i], true)) {
 					ret = KMB_EX_DATAERR;
 					goto out;
 				}
@@ -229,6 +235,18 @@ int cmd_matrix(int argc, char **argv)
 				goto out;
 			}
 			i++;
+		} else if (!strcmp(a, "--timeline")) {
+			defined = true;
+			if (!parse_int_opt(a, v, 0, &cfg.timeline))
+				goto out;
+			i++;
+		} else if (!strcmp(a, "--budget") && v) {
+			if (!kmb_parse_double(v, &cfg.budget_s) ||
+			    cfg.budget_s < 0) {
+				kmb_warn("--budget needs seconds");
+				goto out;
+			}
+			i++;
 		} else if (!strcmp(a, "--hyperfine")) {
 			defined = true;
 			cfg.hyperfine = true;
@@ -245,7 +263,7 @@ int cmd_matrix(int argc, char **argv)
 		}
 		if (defined) {
 			kmb_warn("--resume uses the stored definition: give"
-				 " only --out (and --timeout)");
+				 " only --out (and --timeout, --budget)");
 			goto out;
 		}
 		stored.out = cfg.out;
@@ -254,11 +272,12 @@ int cmd_matrix(int argc, char **argv)
 		if (ret)
 			goto out;
 		stored.timeout_s = cfg.timeout_s;
+		stored.budget_s = cfg.budget_s;
 		matrix_config_free(&cfg);
 		cfg = stored;
 		memset(&stored, 0, sizeof(stored));
 	}
-	if (!cfg.ntraces && add_traces(&cfg, KMBENCH_SOURCE_ROOT
+	if (!cfg.ntraces && matrix_add_traces(&cfg, KMBENCH_SOURCE_ROOT
 				       "/traces/corpus/*", false) == 0 &&
 	    !cfg.ntraces) {
 		kmb_warn("no traces: give --traces, or add traces to "

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -267,6 +268,7 @@ char *matrix_config_json(const struct matrix_config *cfg)
 	json_kv_int(&w, "shard_i", cfg->shard_i);
 	json_kv_int(&w, "shard_n", cfg->shard_n);
 	json_kv_bool(&w, "hyperfine", cfg->hyperfine);
+	json_kv_int(&w, "timeline", cfg->timeline);
 	json_object_end(&w);
 	json_finish(&w);
 	fclose(fp);
@@ -310,6 +312,7 @@ int matrix_config_parse(const char *json, struct matrix_config *cfg)
 	cfg->shard_n = (int)jv_num(jv_get(doc, "shard_n"), 1);
 	cfg->hyperfine = jv_get(doc, "hyperfine") &&
 			 jv_get(doc, "hyperfine")->b;
+	cfg->timeline = (int)jv_num(jv_get(doc, "timeline"), 0);
 	ret = cfg->reps > 0 && cfg->shard_n > 0 ? 0 : -1;
 out:
 	jv_free(doc);
@@ -486,7 +489,30 @@ struct runner {
 	int pin_cpu;
 };
 
-static void replay_argv(struct runner *rn, const struct cell *c, char **argv)
+/*
+ * replay --timeline N for @cfg->timeline samples along @trace: N from the
+ * trace's size (about 4 bytes per event in .kmt, 80 per line of text).
+ */
+static unsigned long timeline_every(const struct matrix_config *cfg,
+				    const char *trace)
+{
+	struct stat st;
+	const char *dot = strrchr(trace, '.');
+	double per = dot && strstr(dot, "kmt") ? 4 : 80;
+	double events;
+
+	if (stat(trace, &st) || !S_ISREG(st.st_mode))
+		return 1000;
+	if (strstr(trace, ".kmt.") || strstr(trace, ".zst") ||
+	    strstr(trace, ".gz"))
+		per /= 4;	/* compressed */
+	events = (double)st.st_size / per;
+	return events / cfg->timeline > 1 ?
+	       (unsigned long)(events / cfg->timeline) : 1;
+}
+
+static void replay_argv(struct runner *rn, const struct cell *c, char **argv,
+			char *tl, size_t tlen)
 {
 	int n = 0;
 
@@ -497,6 +523,12 @@ static void replay_argv(struct runner *rn, const struct cell *c, char **argv)
 	argv[n++] = rn->cfg->allocators[c->alloc];
 	argv[n++] = "--threads";
 	argv[n++] = rn->cfg->modes[c->mode];
+	if (rn->cfg->timeline > 0) {
+		snprintf(tl, tlen, "%lu", timeline_every(rn->cfg,
+			 rn->cfg->traces[c->trace]));
+		argv[n++] = "--timeline";
+		argv[n++] = tl;
+	}
 	argv[n++] = "--json";
 	argv[n] = NULL;
 }
@@ -686,13 +718,13 @@ static int run_cell(struct runner *rn, const struct cell *c)
 	const struct matrix_config *cfg = rn->cfg;
 	struct res_cell rc = { 0 };
 	struct child_result r;
-	char *argv[10], key[1024], err[160];
+	char *argv[12], key[1024], err[160], tl[32];
 	const char *trace = matrix_trace_name(cfg->traces[c->trace]);
 	struct jv *doc = NULL;
 	char *hf = NULL;
 	int ret;
 
-	replay_argv(rn, c, argv);
+	replay_argv(rn, c, argv, tl, sizeof(tl));
 	res_cell_key(key, sizeof(key), trace, cfg->allocators[c->alloc],
 		     cfg->modes[c->mode], c->rep);
 	if (run_child(argv, cfg->timeout_s, cell_cpu(rn, c), &r))
@@ -752,10 +784,10 @@ static int run_cell(struct runner *rn, const struct cell *c)
 static void run_warmups(struct runner *rn, const struct cell *c)
 {
 	struct child_result r;
-	char *argv[10];
+	char *argv[12], tl[32];
 
 	for (int i = 0; i < rn->cfg->warmup; i++) {
-		replay_argv(rn, c, argv);
+		replay_argv(rn, c, argv, tl, sizeof(tl));
 		if (run_child(argv, rn->cfg->timeout_s, cell_cpu(rn, c), &r))
 			return;
 		free(r.out);
@@ -873,6 +905,14 @@ int matrix_run(struct matrix_config *cfg, bool resume)
 		if (!warm[combo]) {
 			warm[combo] = true;
 			run_warmups(&rn, c);
+		}
+		if (cfg->budget_s > 0 && (double)(kmb_now_ns() - rn.t0) / 1e9 >
+		    cfg->budget_s) {
+			fprintf(stderr, "%smatrix: time budget of %.0f s spent:"
+				" %zu cell(s) not run (go on with --resume"
+				" --out %s)\n", rn.tty ? "\r\033[K" : "",
+				cfg->budget_s, nmine - k, cfg->out);
+			break;
 		}
 		ret = run_cell(&rn, c);
 		/* test hook: die between two cells, as a SIGKILL would */

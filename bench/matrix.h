@@ -27,6 +27,8 @@ struct matrix_config {
 	double timeout_s;	/* per cell */
 	int shard_i, shard_n;	/* 1-based; 1/1 runs everything */
 	bool hyperfine;
+	int timeline;		/* samples per trace (replay --timeline), 0 off */
+	double budget_s;	/* start no cell after this long; 0: no limit */
 	char *out;		/* the run directory */
 	char *replay_prog;	/* program to run as `PROG replay ...` */
 };
@@ -49,6 +51,14 @@ void matrix_config_free(struct matrix_config *cfg);
  * KMB_EX_* when the matrix itself could not go on.
  */
 int matrix_run(struct matrix_config *cfg, bool resume);
+
+/*
+ * Expand the glob @pat and append the trace files it names to @cfg (not
+ * directories, notes (*.md, *.note, README*) or temporary files).  With
+ * @must_match, a pattern naming nothing is an error.  0 or -1.
+ */
+int matrix_add_traces(struct matrix_config *cfg, const char *pat,
+		      bool must_match);
 
 /* "results/DATE-HOST" for a new run (malloc'd). */
 char *matrix_default_out(void);

@@ -20,6 +20,7 @@
 #define KMB_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "counters.h"
@@ -55,6 +56,11 @@ struct backend {
 	void (*snapshot)(struct replay_result *r);
 	/* after every object was freed: what the allocator still holds */
 	void (*leaks)(uint64_t *objects, uint64_t *bytes);
+	/* --touch: the accesses to [p, p + len) through the backend's own
+	 * TLB model (kmm); NULL: a 4 KiB-page TLB per thread in the engine */
+	void (*tlb_touch)(void *p, size_t len);
+	/* totals of the backend's own TLB model */
+	void (*tlb_totals)(uint64_t *accesses, uint64_t *misses);
 	/* invariant checkers (no allocation running): problems found */
 	int (*check)(void);
 	bool verifiable;	/* memory keeps what is written (not null) */
@@ -126,6 +132,7 @@ struct replay_result {
 	struct replay_slab_info slab[REPLAY_MAX_SLAB_INFO];
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
+	char tlb_model[128];
 	uint64_t wall_ns;
 	uint64_t rss_start_kb, rss_peak_kb;
 	double ns_per_tick, overhead_ns;

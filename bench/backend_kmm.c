@@ -17,6 +17,11 @@
  *	percpu_alloc/free	kmalloc(size) / kfree(): kmm has no per-CPU
  *				area allocator, so these measure kmalloc
  *	page_alloc/page_free	alloc_pages(gfp, order) / __free_pages()
+ *	vmalloc/vfree		vmalloc(size) / vfree(); alloc_vmap_area's
+ *				size less its guard page
+ *
+ * --touch goes through kmm's per-CPU TLB model at the simulated kernel
+ * addresses (direct map with its page sizes, vmalloc space with 4 KiB).
  *
  * The invariant checkers run at the end of every replay, and with --verify
  * also every 65536 events of a one-thread replay; the problems they find
@@ -30,7 +35,10 @@
 #include "kmm/kmm.h"
 #include "kmm/mmzone.h"
 #include "kmm/page.h"
+#include "kmm/pgtable.h"
 #include "kmm/slab.h"
+#include "kmm/tlb.h"
+#include "kmm/vmalloc.h"
 #include "replay_loop.h"
 
 static long kmm_pages_at_start;
@@ -40,8 +48,7 @@ static unsigned int kmm_nr_caches;
 /* ops this backend replays (the image must hold no other) */
 static bool kmm_supports(unsigned int op)
 {
-	return op <= ROP_PAGE_FREE || op == ROP_PERCPU_ALLOC ||
-	       op == ROP_PERCPU_FREE;
+	return op <= ROP_PERCPU_FREE;
 }
 
 /*
@@ -130,10 +137,10 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		return 70;
 	}
 	kmm_misuse_abort = false;
-	ret = kmem_cache_init();
-	if (ret) {
-		kmm_mem_exit();
-		snprintf(err, errlen, "cannot set up the slab allocator");
+	if (kmm_kernel_pgtable_init() || kmem_cache_init() || vmalloc_init() ||
+	    tlb_model_init(NULL)) {
+		snprintf(err, errlen, "cannot set up the kernel address space, "
+			 "slab allocator, vmalloc or TLB model");
 		return 70;
 	}
 	ret = create_caches(im, err, errlen);
@@ -145,7 +152,10 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 
 static void kmm_exit(void)
 {
+	tlb_model_exit();
+	vmalloc_exit();
 	kmem_cache_exit();
+	kmm_kernel_pgtable_exit();
 	kmm_mem_exit();
 	replay_unmap(kmm_caches, (kmm_nr_caches + 1) * sizeof(*kmm_caches));
 	kmm_caches = NULL;
@@ -175,6 +185,8 @@ static void *kmm_alloc(const struct replay_ev *e)
 	case ROP_PAGE_ALLOC:
 		page = alloc_pages(kmm_gfp(e), e->order);
 		return page ? page_address(page) : NULL;
+	case ROP_VMALLOC:
+		return vmalloc(e->size);
 	}
 	return NULL;
 }
@@ -192,7 +204,24 @@ static void kmm_free(void *p, const struct replay_ev *e)
 	case ROP_PAGE_FREE:
 		__free_pages(virt_to_page(p), e->order);
 		break;
+	case ROP_VFREE:
+		vfree(p);
+		break;
 	}
+}
+
+static void kmm_tlb_touch_obj(void *p, size_t len)
+{
+	kmm_tlb_touch(p, len, 64);
+}
+
+static void kmm_tlb_totals(uint64_t *accesses, uint64_t *misses)
+{
+	struct tlb_stats st;
+
+	tlb_model_stats(&st);
+	*accesses = st.accesses;
+	*misses = st.misses;
 }
 
 static unsigned int kmm_last_path(void)
@@ -215,6 +244,8 @@ static uint64_t kmm_usable(void *p, const struct replay_ev *e)
 		return PAGE_SIZE << e->order;
 	case ROP_KMEM_CACHE_ALLOC:
 		return kmm_caches[e->cache]->size;
+	case ROP_VMALLOC:
+		return PAGE_ALIGN(e->size);
 	default:
 		return ksize(p);
 	}
@@ -360,6 +391,8 @@ const struct backend backend_kmm = {
 	.snapshot = kmm_snapshot,
 	.leaks = kmm_leaks,
 	.check = kmm_check,
+	.tlb_touch = kmm_tlb_touch_obj,
+	.tlb_totals = kmm_tlb_totals,
 	.verifiable = true,
 	.version = kmm_version,
 };

@@ -503,7 +503,7 @@ static void print_json(const struct replay_args *a,
 
 	json_key(&w, "tlb");
 	json_object_begin(&w);
-	json_kv_string(&w, "model", "none");
+	json_kv_string(&w, "model", r->tlb_model);
 	json_kv_uint(&w, "accesses", r->tlb_accesses);
 	json_kv_uint(&w, "misses", r->tlb_misses);
 	json_object_end(&w);
@@ -628,6 +628,10 @@ static void print_table(const struct replay_args *a,
 			       (unsigned long long)r->fid_agree[k],
 			       (unsigned long long)r->fid_total[k]);
 	}
+	if (r->touched)
+		printf("TLB model       %llu accesses, %llu misses (%s)\n",
+		       (unsigned long long)r->tlb_accesses,
+		       (unsigned long long)r->tlb_misses, r->tlb_model);
 	if (r->counters.hw_reason[0])
 		printf("hw counters     %s\n", r->counters.hw_reason);
 	if (r->counters.sw_ok[0])

@@ -30,6 +30,8 @@ static const bool replay_op_ready[ROP_NR] __attribute__((unused)) = {
 	[ROP_KMEM_CACHE_FREE] = true,
 	[ROP_PAGE_ALLOC] = true,
 	[ROP_PAGE_FREE] = true,
+	[ROP_VMALLOC] = true,
+	[ROP_VFREE] = true,
 	[ROP_PERCPU_ALLOC] = true,
 	[ROP_PERCPU_FREE] = true,
 };

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kmm/tlb.h"
 #include "replay_engine.h"
 #include "replay_helper.h"
 #include "replay_loop.h"
@@ -98,6 +99,16 @@ void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 
 		memset(p, replay_pattern(e->obj), len);
 		t->touched++;
+		if (b->tlb_touch) {
+			b->tlb_touch(p, len);
+		} else if (t->tlb) {
+			uint64_t a = t->tlb->st.accesses, m = t->tlb->st.misses;
+
+			tlb_access_range(t->tlb, (uintptr_t)p, len, 64, 1,
+					 TLB_PG_4K);
+			t->tlb_accesses += t->tlb->st.accesses - a;
+			t->tlb_misses += t->tlb->st.misses - m;
+		}
 	}
 }
 
@@ -385,6 +396,8 @@ int replay_engine_run(const struct backend *b,
 		t->fid = replay_map(REPLAY_FID_SLOTS * sizeof(*t->fid));
 		if (!t->fid)
 			kmb_die(KMB_EX_SOFTWARE, "replay: out of memory");
+		if (o->touch != TOUCH_NONE && b->verifiable && !b->tlb_touch)
+			t->tlb = tlb_create(&tlb_default_config);
 		args[nt].fn = thread_fn;
 		args[nt].t = t;
 		nt++;
@@ -438,7 +451,22 @@ int replay_engine_run(const struct backend *b,
 		if (!getrusage(RUSAGE_SELF, &ru))
 			res->rss_peak_kb = (uint64_t)ru.ru_maxrss;
 	}
+	if (b->tlb_totals) {
+		b->tlb_totals(&res->tlb_accesses, &res->tlb_misses);
+		snprintf(res->tlb_model, sizeof(res->tlb_model),
+			 "kmm per-CPU TLBs (%s), kernel page sizes",
+			 tlb_model_config() ? tlb_model_config()->name : "?");
+	} else if (o->touch != TOUCH_NONE && b->verifiable) {
+		snprintf(res->tlb_model, sizeof(res->tlb_model),
+			 "%s per thread, 4 KiB pages",
+			 tlb_default_config.name);
+	} else {
+		snprintf(res->tlb_model, sizeof(res->tlb_model), "none "
+			 "(objects are not touched: --touch first|all)");
+	}
 	for (unsigned int i = 0; i < nt; i++) {
+		if (th[i].tlb)
+			tlb_destroy(th[i].tlb);
 		merge_thread(run, &th[i]);
 		replay_unmap(th[i].fid, REPLAY_FID_SLOTS * sizeof(*th[i].fid));
 	}

@@ -34,6 +34,7 @@ struct replay_thread {
 	uint64_t fid_agree[3], fid_total[3], fid_other;
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
+	struct tlb *tlb;		/* engine TLB (backends without one) */
 	struct hist *h[ROP_NR][RCLASS_NR][RPATH_NR];
 	struct replay_fid_entry *fid;	/* [REPLAY_FID_SLOTS] */
 } ____cacheline_aligned;

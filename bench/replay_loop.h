@@ -74,7 +74,7 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 						 __ATOMIC_RELEASE);
 			else
 				slots[e->obj] = p;
-		} else {
+		} else if (likely(rop_is_free(e->op))) {
 			void *p = slots[e->obj];
 
 			if (percpu && (e->flags & REV_F_REMOTE))
@@ -127,7 +127,7 @@ static __always_inline void replay_loop_full(const struct backend *b,
 						 __ATOMIC_RELEASE);
 			else
 				slots[e->obj] = p;
-		} else {
+		} else if (likely(rop_is_free(e->op))) {
 			void *p = slots[e->obj];
 
 			if (percpu && (e->flags & REV_F_REMOTE))

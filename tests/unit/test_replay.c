@@ -396,14 +396,48 @@ TEST(kmm_creates_caches_of_the_traced_size)
 	replay_image_free(im);
 }
 
+TEST(kmm_replays_vmalloc_and_touches_through_the_tlb_model)
+{
+	struct replay_ev ev[] = {
+		mk(ROP_VMALLOC, 0, 3 * 4096 + 100, 0, 0),
+		mk(ROP_KMALLOC, 1, 64, 64, 0),
+		mk(ROP_VFREE, 0, 0, 0, 0),
+		mk(ROP_KFREE, 1, 0, 0, 0),
+	};
+	struct replay_image *im = replay_image_from(ev, 4, 4, NULL, NULL, 0,
+						    "vmalloc");
+	struct replay_opts o = { .touch = TOUCH_ALL, .verify = true };
+	struct replay_run run;
+
+	REQUIRE(im);
+	REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+	CHECK_EQ(run.res->count[ROP_VMALLOC], 1);
+	CHECK_EQ(run.res->verify_bad, 0);
+	CHECK_EQ(run.res->bytes_usable, 4 * 4096 + 64);
+	/* one access per cache line: 197 for the area, 1 for the object */
+	CHECK_EQ(run.res->tlb_accesses, (3 * 4096 + 100 + 63) / 64 + 1);
+	/* the four pages of the area miss at least once each */
+	CHECK(run.res->tlb_misses >= 4);
+	CHECK_EQ(run.res->leak_objects, 0);
+	CHECK_EQ(run.res->check_problems, 0);
+	replay_run_free(&run);
+	/* a baseline counts its own accesses with 4 KiB pages */
+	if (baseline_available("glibc")) {
+		REQUIRE(replay_image_run("glibc", im, &o, &run) == 0);
+		CHECK_EQ(run.res->tlb_accesses,
+			 (3 * 4096 + 100 + 63) / 64 + 1);
+		replay_run_free(&run);
+	}
+	replay_image_free(im);
+}
+
 TEST(kmm_refuses_what_it_cannot_replay_yet)
 {
 	struct replay_ev ev[] = {
-		mk(ROP_VMALLOC, 0, 8192, 8192, 0),
-		mk(ROP_VFREE, 0, 0, 0, 0),
+		mk(ROP_MMAP, 0, 8192, 8192, 0),
 	};
-	struct replay_image *im = replay_image_from(ev, 2, 2, NULL, NULL, 0,
-						    "vmalloc");
+	struct replay_image *im = replay_image_from(ev, 1, 1, NULL, NULL, 0,
+						    "mmap");
 	struct replay_opts o = { 0 };
 	struct replay_run run;
 

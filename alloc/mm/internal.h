@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "kmm/mm.h"
+#include "kmm/mmzone.h"
 
 /* vma_tree.c: augmented AVL tree keyed by vm_start */
 void vt_insert(struct mm_struct *mm, struct vm_area_struct *vma);
@@ -53,6 +54,12 @@ static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
 {
 	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
+
+/* Swap PTE: not present to the user, the slot in the frame field */
+#define _PAGE_SWP		_PAGE_SOFTW2
+/* Internal fault flag: populate, not a user fault (not counted) */
+#define FAULT_FLAG_NOACCT	0x100
+#define SWAP_CLUSTER_MAX	32UL
 
 /* mmap.c */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
@@ -96,6 +103,19 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src);
 /* Fault in every page of [start, end) (MAP_POPULATE, mlock). */
 int populate_range(struct mm_struct *mm, unsigned long start,
 		   unsigned long end);
+vm_fault_t __handle_mm_fault(struct mm_struct *mm, unsigned long address,
+			     unsigned int flags);
+/*
+ * Advance *@va to the next present entry (page or swap) below @end, using
+ * the walk depth to skip empty tables; false when there is none.
+ */
+bool next_mapped(struct pgtable *pt, unsigned long *va, unsigned long end,
+		 struct pgtable_walk *w);
+void add_mm_counter(struct mm_struct *mm, int member, long value);
+void page_remove_rmap(struct page *page);
+struct page *alloc_user_page(gfp_t extra);
+int mm_check_pages(struct mm_struct *mm);
+extern struct page *zero_page;
 void memory_subsys_init(void);
 void memory_subsys_exit(void);
 

@@ -25,8 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmm/slab.h"
+
 #include "internal.h"
-#include "slab_shim.h"
 
 static pthread_mutex_t mm_big_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *mm_cachep, *vm_area_cachep, *anon_vma_cachep;
@@ -47,14 +48,19 @@ int mm_subsys_init(void)
 {
 	if (mm_cachep)
 		return 0;
+	if (kmem_cache_init())
+		return -ENOMEM;
+	/* the kernel's flags (fork.c, mmap.c, rmap.c) */
 	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct),
-				      64, 0, NULL);
+				      0, SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT,
+				      NULL);
 	vm_area_cachep = kmem_cache_create("vm_area_struct",
-					   sizeof(struct vm_area_struct), 8,
-					   0, NULL);
+					   sizeof(struct vm_area_struct), 0,
+					   SLAB_ACCOUNT, NULL);
 	anon_vma_cachep = kmem_cache_create("anon_vma",
-					    sizeof(struct anon_vma), 8, 0,
-					    NULL);
+					    sizeof(struct anon_vma), 0,
+					    SLAB_TYPESAFE_BY_RCU |
+					    SLAB_ACCOUNT, NULL);
 	if (!mm_cachep || !vm_area_cachep || !anon_vma_cachep) {
 		mm_subsys_exit();
 		return -ENOMEM;
@@ -368,7 +374,8 @@ static struct mm_struct *__mm_alloc(void)
 	INIT_LIST_HEAD(&mm->vma_list);
 	mm->mm_users = 1;
 	mm->pid = next_pid++;
-	mm->asid = next_asid++;
+	mm->asid = next_asid++ % TLB_MAX_ASID + 1;
+	tlb_shootdown_asid(mm->asid);	/* a reused tag */
 	mm->task_size = TASK_SIZE;
 	mm->mmap_base = TASK_SIZE - KMM_MMAP_BASE_GAP;
 	mm_init_limits(&mm->limits);
@@ -407,6 +414,7 @@ static void exit_mmap(struct mm_struct *mm)
 		vma_unlink(mm, vma);
 		vm_area_free(vma);
 	}
+	tlb_shootdown_asid(mm->asid);
 	mm_pgd_free(mm);
 	kmem_cache_free(mm_cachep, mm);
 }
@@ -460,6 +468,22 @@ fail:
 out:
 	mm_unlock_all();
 	return mm;
+}
+
+long mm_objects_in_use(void)
+{
+	struct kmem_cache *caches[] = { mm_cachep, vm_area_cachep,
+					anon_vma_cachep };
+	long n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(caches); i++) {
+		struct slab_cache_info info;
+
+		kmem_cache_shrink(caches[i]);
+		slab_cache_info(caches[i], &info);
+		n += (long)info.active_objs;
+	}
+	return n;
 }
 
 unsigned long get_mm_rss(const struct mm_struct *mm)
@@ -1206,7 +1230,7 @@ void mm_show_status(struct mm_struct *mm, FILE *fp)
 	status_line(fp, "VmStk:", mm->stack_vm);
 	status_line(fp, "VmExe:", text);
 	status_line(fp, "VmLib:", lib);
-	status_line(fp, "VmPTE:", mm->nr_ptes);
+	status_line(fp, "VmPTE:", mm->pgt.nr_tables);
 	status_line(fp, "VmSwap:", (unsigned long)mm->rss_stat[MM_SWAPENTS]);
 	mm_unlock_all();
 }
@@ -1266,6 +1290,8 @@ int mm_check(struct mm_struct *mm)
 			stack);
 		bad = -1;
 	}
+	if (mm_check_pages(mm))
+		bad = -1;
 	mm_unlock_all();
 	return bad;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "kmm/kmm.h"
 #include "kmm/mm.h"
 #include "../../alloc/mm/internal.h"
 
@@ -16,14 +17,16 @@
 #define RW	(PROT_READ | PROT_WRITE)
 #define ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
 
+static int init(void)
+{
+	if (!kmm_mem_ready() && kmm_mem_init(NULL))
+		return -1;
+	return mm_subsys_init();
+}
+
 static struct mm_struct *new_mm(void)
 {
-	struct mm_struct *mm;
-
-	if (mm_subsys_init())
-		return NULL;
-	mm = mm_alloc();
-	return mm;
+	return init() ? NULL : mm_alloc();
 }
 
 static unsigned long mmap_fixed(struct mm_struct *mm, unsigned long addr,
@@ -220,7 +223,7 @@ TEST(brk_grow_shrink)
 	struct mm_struct *mm;
 	unsigned long start;
 
-	REQUIRE(mm_subsys_init() == 0);
+	REQUIRE(init() == 0);
 	mm = mm_exec(0x555555560000UL, 0);
 	REQUIRE(mm);
 	start = mm->start_brk;
@@ -346,7 +349,7 @@ TEST(stack_and_proc_output)
 	size_t len = 0;
 	FILE *fp;
 
-	REQUIRE(mm_subsys_init() == 0);
+	REQUIRE(init() == 0);
 	mm = mm_exec(0x555555560000UL, 33);
 	REQUIRE(mm && f);
 	CHECK_UEQ(do_mmap(mm, f, 0x555555554000UL, 2 * PG, PROT_READ,

@@ -29,6 +29,7 @@
 #include "compiler.h"
 #include "list.h"
 #include "page.h"
+#include "pgtable.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
@@ -88,6 +89,7 @@
 typedef unsigned int vm_fault_t;
 #define VM_FAULT_OK		0x0000
 #define VM_FAULT_OOM		0x0001
+#define VM_FAULT_SIGBUS		0x0002	/* beyond the end of the file */
 #define VM_FAULT_SIGSEGV	0x0040
 #define VM_FAULT_MAJOR		0x0004	/* needed I/O: swap-in or file read */
 #define VM_FAULT_NOPAGE		0x0100	/* nothing to do (already mapped) */
@@ -193,8 +195,7 @@ struct mm_struct {
 	int mm_users;			/* tasks using it */
 	int pid;			/* for messages and /proc output */
 	unsigned int asid;		/* TLB tag */
-	void *pgd;			/* top-level page table (fault.c) */
-	unsigned long nr_ptes;		/* page-table pages below pgd */
+	struct pgtable pgt;		/* page tables (pgd = pgt.top) */
 
 	unsigned long mmap_base;	/* top of the top-down mmap area */
 	unsigned long task_size;
@@ -276,6 +277,35 @@ vm_fault_t handle_mm_fault(struct mm_struct *mm, unsigned long address,
 int mm_write(struct mm_struct *mm, unsigned long addr, const void *buf,
 	     size_t len);
 int mm_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
+
+/*
+ * Reclaim and swap (one LRU and one swap area for the machine).  Reclaim
+ * runs by itself, kswapd-like, when an allocation for a user page leaves
+ * its zone below the low watermark (until it is back above high) and when
+ * an allocation fails; mm_reclaim() runs it on demand.
+ */
+struct mm_reclaim_stats {
+	uint64_t pgscan;	/* inactive pages looked at */
+	uint64_t pgsteal;	/* ... swapped out */
+	uint64_t pgactivate;	/* referenced: second chance */
+	uint64_t pgdeactivate;	/* moved from active to inactive */
+	uint64_t pswpout;	/* pages written to swap */
+	uint64_t pswpin;	/* pages read from swap */
+	uint64_t kswapd_runs;	/* watermark-triggered reclaims */
+	uint64_t direct_reclaims;	/* after a failed allocation */
+	unsigned long nr_active, nr_inactive;	/* anon LRU sizes */
+	unsigned long swap_slots, swap_used;
+};
+/* Swap area of @nr_slots pages (default, 0: as many as physical pages). */
+int mm_swap_init(unsigned long nr_slots);
+/* Swap out up to @nr anonymous pages now; returns how many were. */
+unsigned long mm_reclaim(unsigned long nr);
+void mm_reclaim_get_stats(struct mm_reclaim_stats *out);
+/*
+ * Objects of the mm_struct, vm_area_struct and anon_vma caches in use
+ * (shrinks the caches first, so their empty slabs go back to the buddy).
+ */
+long mm_objects_in_use(void);
 
 /* Output in the kernel's formats */
 void mm_show_maps(struct mm_struct *mm, FILE *fp);	/* /proc/PID/maps */

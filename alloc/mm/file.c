@@ -3,13 +3,14 @@
  * alloc/mm/file.c - simulated files: an identity (dev, ino, path, size)
  * and a page cache mapping page offsets to pages.
  *
- * The page cache is an open-addressing hash (linear probing, deletion by
- * backward shift) of index -> struct page *, so sparse offsets in huge
- * files cost nothing.  Each cached page holds one reference for the cache;
- * the file's last kmm_file_put() drops them (page_cache_truncate()).
+ * The page cache is a struct kmm_ulmap, an open-addressing hash (linear
+ * probing, deletion by backward shift) of index -> struct page *, so
+ * sparse offsets in huge files cost nothing.  Each cached page holds one
+ * reference for the cache; the file's last kmm_file_put() drops them
+ * (page_cache_truncate()).
  *
- * Invariants: pc_nr entries are used, pc_nr <= pc_cap / 2 (grown before);
- * every used slot's page has mapping == file and index == its key.
+ * Invariants: nr slots are used, nr <= cap / 2 (grown before); every
+ * cached page has mapping == file and index == its key.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,7 @@ void kmm_file_put(struct kmm_file *file)
 					__ATOMIC_ACQ_REL))
 		return;
 	page_cache_truncate(file);
-	free(file->pc_pages);
-	free(file->pc_index);
+	ulmap_free(&file->page_cache);
 	free(file->path);
 	free(file);
 }
@@ -66,101 +66,94 @@ unsigned char kmm_file_pattern(const struct kmm_file *file,
 	return (unsigned char)((x >> 29) + (offset & 7));
 }
 
-static unsigned long pc_hash(unsigned long index, unsigned long cap)
+static unsigned long ulmap_hash(unsigned long key, unsigned long cap)
 {
-	return (unsigned long)((index * 0x9e3779b97f4a7c15ULL) >> 7) &
+	return (unsigned long)((key * 0x9e3779b97f4a7c15ULL) >> 7) &
 	       (cap - 1);
 }
 
-struct page *page_cache_lookup(struct kmm_file *f, unsigned long index)
+/* Slot of @key, or of the empty slot ending its probe run. */
+static unsigned long ulmap_slot(const struct kmm_ulmap *m, unsigned long key)
 {
 	unsigned long i;
 
-	if (!f->pc_nr)
-		return NULL;
-	for (i = pc_hash(index, f->pc_cap); f->pc_pages[i];
-	     i = (i + 1) & (f->pc_cap - 1))
-		if (f->pc_index[i] == index)
-			return f->pc_pages[i];
-	return NULL;
-}
-
-static int pc_grow(struct kmm_file *f)
-{
-	unsigned long cap = f->pc_cap ? f->pc_cap * 2 : 64, i, j;
-	struct page **pages = calloc(cap, sizeof(*pages));
-	unsigned long *index = calloc(cap, sizeof(*index));
-
-	if (!pages || !index) {
-		free(pages);
-		free(index);
-		return -ENOMEM;
-	}
-	for (i = 0; i < f->pc_cap; i++) {
-		if (!f->pc_pages[i])
-			continue;
-		for (j = pc_hash(f->pc_index[i], cap); pages[j];
-		     j = (j + 1) & (cap - 1))
-			;
-		pages[j] = f->pc_pages[i];
-		index[j] = f->pc_index[i];
-	}
-	free(f->pc_pages);
-	free(f->pc_index);
-	f->pc_pages = pages;
-	f->pc_index = index;
-	f->pc_cap = cap;
-	return 0;
-}
-
-int page_cache_insert(struct kmm_file *f, unsigned long index,
-		      struct page *page)
-{
-	unsigned long i;
-
-	if ((f->pc_nr + 1) * 2 > f->pc_cap && pc_grow(f))
-		return -ENOMEM;
-	for (i = pc_hash(index, f->pc_cap); f->pc_pages[i];
-	     i = (i + 1) & (f->pc_cap - 1))
-		;
-	f->pc_pages[i] = page;
-	f->pc_index[i] = index;
-	f->pc_nr++;
-	return 0;
-}
-
-void page_cache_delete(struct kmm_file *f, unsigned long index)
-{
-	unsigned long mask = f->pc_cap - 1, i, j, k;
-
-	if (!f->pc_nr)
-		return;
-	for (i = pc_hash(index, f->pc_cap); f->pc_pages[i]; i = (i + 1) & mask)
-		if (f->pc_index[i] == index)
+	for (i = ulmap_hash(key, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key)
 			break;
-	if (!f->pc_pages[i])
+	return i;
+}
+
+void *ulmap_get(const struct kmm_ulmap *m, unsigned long key)
+{
+	return m->nr ? m->vals[ulmap_slot(m, key)] : NULL;
+}
+
+static int ulmap_grow(struct kmm_ulmap *m)
+{
+	struct kmm_ulmap n = { .cap = m->cap ? m->cap * 2 : 64 };
+	unsigned long i;
+
+	n.vals = calloc(n.cap, sizeof(*n.vals));
+	n.keys = calloc(n.cap, sizeof(*n.keys));
+	if (!n.vals || !n.keys) {
+		ulmap_free(&n);
+		return -ENOMEM;
+	}
+	ulmap_for_each(m, i) {
+		unsigned long j = ulmap_slot(&n, m->keys[i]);
+
+		n.vals[j] = m->vals[i];
+		n.keys[j] = m->keys[i];
+	}
+	n.nr = m->nr;
+	ulmap_free(m);
+	*m = n;
+	return 0;
+}
+
+int ulmap_put(struct kmm_ulmap *m, unsigned long key, void *val)
+{
+	unsigned long i;
+
+	if ((m->nr + 1) * 2 > m->cap && ulmap_grow(m))
+		return -ENOMEM;
+	i = ulmap_slot(m, key);
+	if (!m->vals[i])
+		m->nr++;
+	m->vals[i] = val;
+	m->keys[i] = key;
+	return 0;
+}
+
+void ulmap_del(struct kmm_ulmap *m, unsigned long key)
+{
+	unsigned long mask = m->cap - 1, i, j, k;
+
+	if (!m->nr)
 		return;
-	f->pc_pages[i] = NULL;
-	f->pc_nr--;
+	i = ulmap_slot(m, key);
+	if (!m->vals[i])
+		return;
+	m->vals[i] = NULL;
+	m->nr--;
 	/* backward shift: move later entries of the run into the hole */
-	for (j = (i + 1) & mask; f->pc_pages[j]; j = (j + 1) & mask) {
-		k = pc_hash(f->pc_index[j], f->pc_cap);
+	for (j = (i + 1) & mask; m->vals[j]; j = (j + 1) & mask) {
+		k = ulmap_hash(m->keys[j], m->cap);
 		if ((j > i && (k <= i || k > j)) ||
 		    (j < i && (k <= i && k > j))) {
-			f->pc_pages[i] = f->pc_pages[j];
-			f->pc_index[i] = f->pc_index[j];
-			f->pc_pages[j] = NULL;
+			m->vals[i] = m->vals[j];
+			m->keys[i] = m->keys[j];
+			m->vals[j] = NULL;
 			i = j;
 		}
 	}
 }
 
-/* Call @fn on every cached page (the table may not change meanwhile). */
-void page_cache_for_each(struct kmm_file *f,
-			 void (*fn)(struct kmm_file *, unsigned long,
-				    struct page *))
+void ulmap_free(struct kmm_ulmap *m)
 {
-	for (unsigned long i = 0; i < f->pc_cap; i++)
-		if (f->pc_pages[i])
-			fn(f, f->pc_index[i], f->pc_pages[i]);
+	free(m->vals);
+	free(m->keys);
+	m->vals = NULL;
+	m->keys = NULL;
+	m->cap = m->nr = 0;
 }

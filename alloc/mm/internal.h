@@ -75,14 +75,20 @@ int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma,
 unsigned long __do_munmap(struct mm_struct *mm, unsigned long start,
 			  unsigned long len);
 
-/* file.c: page cache */
-struct page *page_cache_lookup(struct kmm_file *f, unsigned long index);
-int page_cache_insert(struct kmm_file *f, unsigned long index,
-		      struct page *page);
-void page_cache_delete(struct kmm_file *f, unsigned long index);
-void page_cache_for_each(struct kmm_file *f,
-			 void (*fn)(struct kmm_file *, unsigned long,
-				    struct page *));
+/* file.c: the key -> pointer map (page cache, task table) */
+void *ulmap_get(const struct kmm_ulmap *m, unsigned long key);
+int ulmap_put(struct kmm_ulmap *m, unsigned long key, void *val);
+void ulmap_del(struct kmm_ulmap *m, unsigned long key);
+void ulmap_free(struct kmm_ulmap *m);
+#define ulmap_for_each(m, i)						\
+	for ((i) = 0; (i) < (m)->cap; (i)++)				\
+		if ((m)->vals[i])
+
+static inline struct page *page_cache_lookup(struct kmm_file *f,
+					     unsigned long index)
+{
+	return ulmap_get(&f->page_cache, index);
+}
 /* memory.c: drop the page cache's pages (the file's last put) */
 void page_cache_truncate(struct kmm_file *f);
 

@@ -204,7 +204,7 @@ static struct page *filemap_read_page(struct kmm_file *f, unsigned long index)
 	page->mapping = f;
 	page->index = index;
 	__SetPageUptodate(page);
-	if (page_cache_insert(f, index, page)) {
+	if (ulmap_put(&f->page_cache, index, page)) {
 		page->mapping = NULL;
 		put_page(page);
 		return NULL;
@@ -224,17 +224,18 @@ static struct page *filemap_get_page(struct kmm_file *f, unsigned long index,
 	return filemap_read_page(f, index);
 }
 
-static void truncate_one(struct kmm_file *f, unsigned long index,
-			 struct page *page)
-{
-	page->mapping = NULL;
-	put_page(page);
-}
-
 void page_cache_truncate(struct kmm_file *f)
 {
-	page_cache_for_each(f, truncate_one);
-	f->pc_nr = 0;
+	unsigned long i;
+
+	ulmap_for_each(&f->page_cache, i) {
+		struct page *page = f->page_cache.vals[i];
+
+		page->mapping = NULL;
+		put_page(page);
+		f->page_cache.vals[i] = NULL;
+	}
+	f->page_cache.nr = 0;
 }
 
 /*

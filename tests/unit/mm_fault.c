@@ -429,6 +429,33 @@ TEST(status_rss_lines)
 	check_no_leaks();
 }
 
+TEST(task_table_fork_exec_exit)
+{
+	struct mm_struct *a, *b;
+	unsigned long addr;
+
+	a = setup();
+	REQUIRE(a);
+	mmput(a);
+	a = mm_task_get(100);
+	REQUIRE(a && a->pid == 100);
+	CHECK(mm_task_get(100) == a);
+	addr = do_mmap(a, NULL, 0, 4 * PG, RW, ANON, 0);
+	REQUIRE(!IS_ERR_VALUE(addr));
+	CHECK_EQ(put_pattern(a, addr, 5), 0);
+	CHECK_EQ(mm_task_fork(100, 101), 0);
+	b = mm_task_get(101);
+	REQUIRE(b && b != a && b->pid == 101);
+	CHECK(has_pattern(b, addr, 5));
+	CHECK_EQ(mm_task_exec(101), 0);
+	b = mm_task_get(101);
+	CHECK(find_vma_intersection(b, addr, addr + PG) == NULL);
+	mm_task_exit(100);
+	CHECK_EQ(mm_task_fork(102, 103), 0);	/* unknown parent: made */
+	mm_task_exit_all();
+	check_no_leaks();
+}
+
 /* Last: a 64 MiB machine, 96 MiB of anonymous memory written. */
 TEST(kswapd_reclaims_under_pressure)
 {

@@ -545,3 +545,37 @@ TEST(many_vmas_lookup)
 	CHECK_EQ(mm_check(mm), 0);
 	mmput(mm);
 }
+
+TEST(ulmap_random_against_array)
+{
+	static void *model[4096];
+	struct kmm_ulmap m = { 0 };
+	unsigned long i, key;
+
+	rnd_state = th_seed() | 1;
+	memset(model, 0, sizeof(model));
+	for (i = 0; i < 200000; i++) {
+		/* keys spread far apart, so the hash really collides */
+		key = rnd(4096);
+		if (rnd(3)) {
+			void *v = (void *)(uintptr_t)(i * 8 + 8);
+
+			REQUIRE(ulmap_put(&m, key << 20, v) == 0);
+			model[key] = v;
+		} else {
+			ulmap_del(&m, key << 20);
+			model[key] = NULL;
+		}
+		key = rnd(4096);
+		if (ulmap_get(&m, key << 20) != model[key]) {
+			CHECK(ulmap_get(&m, key << 20) == model[key]);
+			break;
+		}
+	}
+	for (key = 0, i = 0; key < 4096; key++) {
+		CHECK(ulmap_get(&m, key << 20) == model[key]);
+		i += model[key] != NULL;
+	}
+	CHECK_EQ(m.nr, i);
+	ulmap_free(&m);
+}

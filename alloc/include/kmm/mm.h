@@ -120,6 +120,14 @@ struct mm_fault_stats {
 	uint64_t oom;		/* no page could be allocated */
 };
 
+/* A map of unsigned long -> non-NULL pointer (open addressing). */
+struct kmm_ulmap {
+	void **vals;
+	unsigned long *keys;
+	unsigned long cap;		/* power of two, or 0 */
+	unsigned long nr;
+};
+
 /*
  * A simulated file: identity (dev, ino, path) and its page cache.  Page
  * contents are generated from (ino, index) when a page is first read, so a
@@ -133,11 +141,7 @@ struct kmm_file {
 	unsigned long size;		/* bytes */
 	int refcount;
 	bool zero_fill;			/* shared anonymous memory */
-	/* page cache: open-addressing hash of index -> page */
-	struct page **pc_pages;
-	unsigned long *pc_index;
-	unsigned long pc_cap;		/* power of two */
-	unsigned long pc_nr;		/* cached pages */
+	struct kmm_ulmap page_cache;	/* page index -> struct page */
 	uint64_t reads;			/* pages read in (major faults) */
 };
 
@@ -230,6 +234,20 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm);	/* fork */
  */
 struct mm_struct *mm_exec(unsigned long start_brk, unsigned long stack_pages);
 unsigned long get_mm_rss(const struct mm_struct *mm);
+
+/*
+ * One mm per simulated pid (for trace replay).  mm_task_get() creates an
+ * exec'd mm for a pid it has not seen; fork gives @pid a copy of @ppid's
+ * mm; exec replaces it; exit drops it.  mm->pid is the pid.
+ */
+struct mm_struct *mm_task_get(int pid);
+int mm_task_fork(int ppid, int pid);
+int mm_task_exec(int pid);
+void mm_task_exit(int pid);
+void mm_task_exit_all(void);
+/* Call @fn for every pid's mm until it returns non-zero (that value). */
+int mm_task_for_each(int (*fn)(int pid, struct mm_struct *mm, void *arg),
+		     void *arg);
 
 /* Lookup (O(log n)) */
 /* First VMA with vm_end > @addr, or NULL. */

@@ -38,4 +38,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
+/* Sub-benchmarks of `kmbench bench` (bench_NAME.c) */
+int bench_fault(bool json);
+
 #endif /* KMB_COMMANDS_H */

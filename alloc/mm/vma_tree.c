@@ -197,6 +197,26 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 	return best;
 }
 
+unsigned int find_vma_steps(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *n = mm->vma_root;
+	unsigned int steps = 0;
+
+	mm_lock_all();
+	while (n) {
+		steps++;
+		if (n->vm_end > addr) {
+			if (n->vm_start <= addr)
+				break;
+			n = n->vt_left;
+		} else {
+			n = n->vt_right;
+		}
+	}
+	mm_unlock_all();
+	return steps;
+}
+
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr)
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);

@@ -256,6 +256,8 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *find_vma_intersection(struct mm_struct *mm,
 					     unsigned long start,
 					     unsigned long end);
+/* Tree nodes find_vma(@mm, @addr) visits (for benchmarks and tests). */
+unsigned int find_vma_steps(struct mm_struct *mm, unsigned long addr);
 /* The VMA containing @addr, or NULL. */
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_next(struct mm_struct *mm,

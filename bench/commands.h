@@ -30,6 +30,7 @@ int cmd_bench(int argc, char **argv);
 
 /* Sub-benchmarks of `kmbench bench` (one file each) */
 int bench_vmalloc(bool json);
+int bench_fault(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
@@ -37,8 +38,5 @@ int cmd_replay(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
-
-/* Sub-benchmarks of `kmbench bench` (bench_NAME.c) */
-int bench_fault(bool json);
 
 #endif /* KMB_COMMANDS_H */

@@ -295,7 +295,7 @@ static int cmp_page_pfn(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void *__vmalloc_node(unsigned long size, unsigned long align,
+static void *__vmalloc_area(unsigned long size, unsigned long align,
 			    gfp_t gfp, bool huge, const void *caller)
 {
 	struct vm_struct *vm;
@@ -348,47 +348,58 @@ release:
 	release_area(vm);
 	/* a huge allocation falls back to small pages, as the kernel does */
 	if (order)
-		return __vmalloc_node(size, PAGE_SIZE, gfp, false, caller);
+		return __vmalloc_area(size, PAGE_SIZE, gfp, false, caller);
 fail:
 	vstat(VMALLOC_FAIL);
 	return NULL;
 }
 
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp,
+		     int node, const void *caller)
+{
+	(void)node;	/* one node */
+	if (align < PAGE_SIZE || !is_power_of_2(align)) {
+		vstat(VMALLOC_FAIL);
+		return NULL;
+	}
+	return __vmalloc_area(size, align, gfp, false, caller);
+}
+
 void *__vmalloc(unsigned long size, gfp_t gfp)
 {
-	return __vmalloc_node(size, PAGE_SIZE, gfp, false,
+	return __vmalloc_area(size, PAGE_SIZE, gfp, false,
 			      __builtin_return_address(0));
 }
 
 void *vmalloc(unsigned long size)
 {
-	return __vmalloc_node(size, PAGE_SIZE, GFP_KERNEL, false,
+	return __vmalloc_area(size, PAGE_SIZE, GFP_KERNEL, false,
 			      __builtin_return_address(0));
 }
 
 void *vzalloc(unsigned long size)
 {
-	return __vmalloc_node(size, PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, false,
+	return __vmalloc_area(size, PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, false,
 			      __builtin_return_address(0));
 }
 
 void *vmalloc_node(unsigned long size, int node)
 {
 	(void)node;	/* one node */
-	return __vmalloc_node(size, PAGE_SIZE, GFP_KERNEL, false,
+	return __vmalloc_area(size, PAGE_SIZE, GFP_KERNEL, false,
 			      __builtin_return_address(0));
 }
 
 void *vzalloc_node(unsigned long size, int node)
 {
 	(void)node;
-	return __vmalloc_node(size, PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, false,
+	return __vmalloc_area(size, PAGE_SIZE, GFP_KERNEL | __GFP_ZERO, false,
 			      __builtin_return_address(0));
 }
 
 void *vmalloc_huge(unsigned long size, gfp_t gfp)
 {
-	return __vmalloc_node(size, PAGE_SIZE, gfp, true,
+	return __vmalloc_area(size, PAGE_SIZE, gfp, true,
 			      __builtin_return_address(0));
 }
 
@@ -543,7 +554,7 @@ void *kvmalloc(size_t size, gfp_t gfp)
 	ret = kmalloc(size, kmalloc_flags);
 	if (ret || size <= PAGE_SIZE)
 		return ret;
-	return __vmalloc_node(size, PAGE_SIZE, gfp, false,
+	return __vmalloc_area(size, PAGE_SIZE, gfp, false,
 			      __builtin_return_address(0));
 }
 

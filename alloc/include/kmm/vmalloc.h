@@ -129,6 +129,9 @@ void *vmalloc_node(unsigned long size, int node);
 void *vzalloc_node(unsigned long size, int node);
 void *vmalloc_huge(unsigned long size, gfp_t gfp);
 void *__vmalloc(unsigned long size, gfp_t gfp);
+/* @align: a power of two >= PAGE_SIZE; @caller shows in vmallocinfo */
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp,
+		     int node, const void *caller);
 void vfree(const void *addr);
 void *vmap(struct page **pages, unsigned int count, unsigned long flags,
 	   pgtval_t prot);

@@ -159,9 +159,8 @@ size_t ksize(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
 		return 0;
-	s = slab_frame_cache[((uintptr_t)p - (uintptr_t)kmm_phys_base) >>
-			     PAGE_SHIFT];
-	if (s)
+	s = slab_cache_of(p);
+	if (s != slab_no_cache)
 		return slab_ksize(s);
 	page = compound_head(virt_to_page(p));
 	return PAGE_SIZE << compound_order(page);

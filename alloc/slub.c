@@ -51,6 +51,15 @@
 
 __thread enum slab_path kmm_last_alloc_path;
 struct kmem_cache **slab_frame_cache;
+uintptr_t slab_frame_bias;
+
+/* Frames of no slab map to this cache: it never has a CPU slab, so kfree's
+ * fast path needs no NULL test and every such free takes the slow path. */
+static struct {
+	struct kmem_cache s;
+	struct kmem_cache_cpu cpu[KMM_MAX_CPUS];
+} slab_none_storage = { .s = { .name = "(no slab)" } };
+struct kmem_cache *const slab_no_cache = &slab_none_storage.s;
 static unsigned long slab_frame_pfns;
 
 const char *const slub_stat_names[NR_SLUB_STAT_ITEMS] = {
@@ -431,7 +440,7 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	__atomic_fetch_sub(&s->node.total_objects, (long)slab_objects(slab),
 			   __ATOMIC_RELAXED);
 	for (unsigned long i = 0; i < (1UL << order); i++)
-		__atomic_store_n(&slab_frame_cache[pfn + i], NULL,
+		__atomic_store_n(&slab_frame_cache[pfn + i], slab_no_cache,
 				 __ATOMIC_RELAXED);
 	ClearPageSlab(slab);
 	ClearPageActive(slab);
@@ -801,6 +810,10 @@ void __slab_free(struct kmem_cache *s, void *x)
 	bool was_frozen, locked, on_node_partial = false;
 	void *prior;
 
+	if (s == slab_no_cache) {
+		__kfree_slow(x);		/* kfree of no slab object */
+		return;
+	}
 	if (unlikely(!virt_addr_valid(x))) {
 		bad_free(s, x, NULL);
 		return;
@@ -1109,12 +1122,17 @@ int kmem_cache_init(void)
 		ret = -ENOMEM;
 		goto out;
 	}
-	slab_frame_cache = calloc(max_pfn, sizeof(*slab_frame_cache));
+	slab_frame_cache = malloc(max_pfn * sizeof(*slab_frame_cache));
 	if (!slab_frame_cache) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+		slab_frame_cache[pfn] = slab_no_cache;
 	slab_frame_pfns = max_pfn;
+	slab_frame_bias = (uintptr_t)slab_frame_cache -
+			  ((uintptr_t)kmm_phys_base >> PAGE_SHIFT) *
+			  sizeof(*slab_frame_cache);
 	__atomic_store_n(&slab_up, true, __ATOMIC_RELEASE);
 	ret = kmalloc_init();
 	if (ret)

@@ -34,6 +34,10 @@ int bench_fault(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
+
+/* `kmbench bench slab [--json]` (bench_slab.c) */
+#include <stdbool.h>
+int bench_slab(bool json);
 int cmd_replay(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -309,8 +309,29 @@ enum slab_path {
 };
 extern __thread enum slab_path kmm_last_alloc_path;
 
-/* Cache of frame @pfn if it belongs to a slab, else NULL. */
+/* Cache of frame @pfn if it belongs to a slab, else slab_no_cache. */
 extern struct kmem_cache **slab_frame_cache;
+extern struct kmem_cache *const slab_no_cache;
+/* (uintptr_t)slab_frame_cache - (kmm_phys_base >> PAGE_SHIFT) * 8: indexed
+ * by a direct-map address >> PAGE_SHIFT, it saves kfree a load and a sub */
+extern uintptr_t slab_frame_bias;
+
+/*
+ * libkmm is linked statically into executables only, so the CPU id is
+ * read with the local-exec TLS model: one instruction instead of a
+ * __tls_get_addr sequence in position-independent code.
+ */
+#if defined(__x86_64__) && !defined(KMM_SHARED_LIBRARY)
+extern __thread int kmm_cpu_id __attribute__((tls_model("local-exec")));
+#endif
+
+/* The cache an object address belongs to, slab_no_cache if none (direct
+ * map addresses only) */
+static __always_inline struct kmem_cache *slab_cache_of(const void *x)
+{
+	return *(struct kmem_cache *const *)(slab_frame_bias +
+		((uintptr_t)x >> PAGE_SHIFT) * sizeof(struct kmem_cache *));
+}
 
 static __always_inline struct kmem_cache_cpu *
 slab_this_cpu(struct kmem_cache *s)
@@ -416,11 +437,14 @@ static __always_inline void kfree(const void *x)
 
 	if (unlikely(ZERO_OR_NULL_PTR(x)))
 		return;
-	s = slab_frame_cache[((uintptr_t)x - (uintptr_t)kmm_phys_base) >> 12];
-	if (unlikely(!s)) {
+#if KMM_DEBUG >= 1
+	if (unlikely(!virt_addr_valid(x))) {
 		__kfree_slow(x);
 		return;
 	}
+#endif
+	/* not a slab object (kmalloc_large): slab_no_cache, slow path */
+	s = slab_cache_of(x);
 	slab_free_fast(s, (void *)x);
 }
 

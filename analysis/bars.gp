@@ -13,6 +13,7 @@ set yrange [0:*]
 set key outside right top vertical noenhanced
 set key autotitle columnhead
 set xtics rotate by -25 noenhanced nomirror
+set bmargin 8
 set datafile missing 'NaN'
 plot for [i=0:nseries-1] datafile \
 	using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) \

@@ -223,13 +223,51 @@ static void group_stats(struct plot_ctx *pc, const char *metric,
 	free(v);
 }
 
+/*
+ * A trace's name on an axis: without its format suffixes (.kmt, .txt,
+ * .zst, .gz, .log), and the last PLOT_LABEL_MAX characters of long names.
+ */
+#define PLOT_LABEL_MAX 28
+
+static void short_name(char *buf, size_t len, const char *trace)
+{
+	static const char *const ext[] = { ".zst", ".gz", ".kmt", ".txt",
+					   ".dat", ".log", ".trace" };
+	char tmp[512];
+	size_t n;
+	bool cut = true;
+
+	snprintf(tmp, sizeof(tmp), "%s", trace);
+	while (cut) {
+		cut = false;
+		n = strlen(tmp);
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			size_t e = strlen(ext[i]);
+
+			if (n > e + 1 && !strcmp(tmp + n - e, ext[i])) {
+				tmp[n - e] = '\0';
+				cut = true;
+				break;
+			}
+		}
+	}
+	n = strlen(tmp);
+	if (n > PLOT_LABEL_MAX)
+		snprintf(buf, len, "...%s", tmp + n - PLOT_LABEL_MAX + 3);
+	else
+		snprintf(buf, len, "%s", tmp);
+}
+
 static void row_label(struct plot_ctx *pc, char *buf, size_t len,
 		      const char *trace, const char *mode)
 {
+	char name[64];
+
+	short_name(name, sizeof(name), trace);
 	if (pc->nmodes > 1)
-		snprintf(buf, len, "%s/%s", trace, mode);
+		snprintf(buf, len, "%s/%s", name, mode);
 	else
-		snprintf(buf, len, "%s", trace);
+		snprintf(buf, len, "%s", name);
 }
 
 /*
@@ -456,6 +494,7 @@ static void plot_timelines(struct plot_ctx *pc)
 	struct plot_entry *fp = entry(pc, "footprint",
 				      "Memory footprint over time");
 	char *trace = timeline_trace(pc), words[1024], vars[1600], q[512];
+	char label[64];
 	size_t used = 0;
 	bool unusable = false;
 
@@ -473,6 +512,7 @@ static void plot_timelines(struct plot_ctx *pc)
 		free(trace);
 		return;
 	}
+	short_name(label, sizeof(label), trace);
 	snprintf(fr->sentence, sizeof(fr->sentence), "Along trace %s (first"
 		 " repetition): %sfootprint over live bytes (1.0 = no"
 		 " overhead).", trace, unusable ? "the buddy allocator's"
@@ -483,7 +523,7 @@ static void plot_timelines(struct plot_ctx *pc)
 		 " the trace keeps live (dashed).", trace);
 	snprintf(vars, sizeof(vars), "allocs = '%s'\nhas_unusable = %d\n"
 		 "title_text = 'Fragmentation along %s'\n", words, unusable,
-		 gp_quote(q, sizeof(q), trace));
+		 gp_quote(q, sizeof(q), label));
 	finish_plot(pc, fr, "fragmentation.gp", vars, 1000, 760);
 	snprintf(vars, sizeof(vars), "allocs = '%s'\ntitle_text = "
 		 "'Memory footprint along %s'\n", words, q);
@@ -522,8 +562,12 @@ static int hist_data(struct plot_ctx *pc, const char *file,
 		return -1;
 	}
 	fprintf(fp, "class");
-	for (size_t t = 0; t < pc->ntraces; t++)
-		fprintf(fp, " \"%s\"", pc->traces[t]);
+	for (size_t t = 0; t < pc->ntraces; t++) {
+		char name[64];
+
+		short_name(name, sizeof(name), pc->traces[t]);
+		fprintf(fp, " \"%s\"", name);
+	}
 	fputc('\n', fp);
 	for (size_t c = 0; c < ncl; c++) {
 		fprintf(fp, "\"%s\"", classes[c] + (orders ? 6 : 0));
@@ -580,10 +624,12 @@ static void plot_trace_hist(struct plot_ctx *pc)
 		return;
 	}
 	snprintf(e->sentence, sizeof(e->sentence), "What each trace asks"
-		 " for: slab requests by kmalloc size class, and page"
-		 " allocations by order (log scale).");
-	snprintf(vars, sizeof(vars), "ntraces = %zu\ntitle_text = "
-		 "'Requests per size class and order'\n", pc->ntraces);
+		 " for: %s%s%s (log scale).", a > 0 ? "slab requests by"
+		 " kmalloc size class" : "", a > 0 && b > 0 ? " and " : "",
+		 b > 0 ? "page allocations by order" : "");
+	snprintf(vars, sizeof(vars), "ntraces = %zu\nhas_sizes = %d\n"
+		 "has_orders = %d\ntitle_text = 'Requests per size class and"
+		 " order'\n", pc->ntraces, a > 0, b > 0);
 	finish_plot(pc, e, "trace_hist.gp", vars, 1100, 520);
 }
 

@@ -194,6 +194,20 @@ TEST(kernel_direct_map_uses_large_pages)
 	CHECK_EQ(kmm_direct_map_pgsize(GB + 5), TLB_PG_1G);
 	CHECK_EQ(pgtable_check(&init_pgtable, stderr), 0);
 	kmm_kernel_pgtable_exit();
+
+	/* five levels: the LA57 layout */
+	kmm_kspace_set_la57(true);
+	REQUIRE(kmm_kernel_pgtable_init() == 0);
+	kmm_kspace_set_la57(false);
+	CHECK_STR_EQ(kmm_kspace.name, "x86_64-la57");
+	CHECK_EQ(init_pgtable.levels, 5);
+	CHECK_UEQ(kmm_kspace.page_offset, 0xff11000000000000ULL);
+	REQUIRE(pgtable_translate(&init_pgtable,
+				  kmm_phys_to_kva(GB + 4096), &w) == 0);
+	CHECK_EQ(w.depth, 3);
+	CHECK_EQ(w.pfn, (GB + 4096) >> PAGE_SHIFT);
+	CHECK_EQ(pgtable_check(&init_pgtable, stderr), 0);
+	kmm_kernel_pgtable_exit();
 	machine(64 * MB);
 }
 

@@ -88,6 +88,20 @@ static inline void zone_add_free(struct zone *zone, long nr)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * Free-area counters change under the zone lock but are read without it
+ * (watermark checks, buddyinfo): relaxed atomics, no locked instruction.
+ */
+static inline void counter_add(unsigned long *c, long v)
+{
+	__atomic_store_n(c, *c + (unsigned long)v, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long counter_read(const unsigned long *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
 /* pcp list index of (migratetype, order), as the kernel's order_to_pindex */
 static inline bool pcp_allowed_order(unsigned int order)
 {

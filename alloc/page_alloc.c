@@ -73,8 +73,8 @@ static void add_to_free_list(struct zone *zone, unsigned long pfn,
 		list_add_tail(&page->lru, &area->free_list[mt]);
 	else
 		list_add(&page->lru, &area->free_list[mt]);
-	area->nr_free++;
-	area->nr_free_mt[mt]++;
+	counter_add(&area->nr_free, 1);
+	counter_add(&area->nr_free_mt[mt], 1);
 	zone_add_free(zone, 1L << order);
 }
 
@@ -86,8 +86,8 @@ static void del_from_free_list(struct zone *zone, struct page *page,
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
 	page->private = 0;
-	area->nr_free--;
-	area->nr_free_mt[mt]--;
+	counter_add(&area->nr_free, -1);
+	counter_add(&area->nr_free_mt[mt], -1);
 	zone_add_free(zone, -(1L << order));
 }
 
@@ -97,8 +97,8 @@ static void move_to_free_list(struct zone *zone, struct page *page,
 	struct free_area *area = &zone->free_area[order];
 
 	list_move_tail(&page->lru, &area->free_list[to]);
-	area->nr_free_mt[from]--;
-	area->nr_free_mt[to]++;
+	counter_add(&area->nr_free_mt[from], -1);
+	counter_add(&area->nr_free_mt[to], 1);
 }
 
 static void set_pageblock_range(unsigned long pfn, unsigned int order, int mt)
@@ -355,13 +355,13 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++) {
 		const struct free_area *area = &z->free_area[o];
 
-		if (!READ_ONCE(area->nr_free))
+		if (!counter_read(&area->nr_free))
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (READ_ONCE(area->nr_free_mt[mt]))
+			if (counter_read(&area->nr_free_mt[mt]))
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    READ_ONCE(area->nr_free_mt[MIGRATE_HIGHATOMIC]))
+		    counter_read(&area->nr_free_mt[MIGRATE_HIGHATOMIC]))
 			return true;
 	}
 	return false;
@@ -386,7 +386,7 @@ static void prep_compound_page(struct page *page, unsigned int order)
 {
 	unsigned long nr = 1UL << order;
 
-	__SetPageHead(page);
+	SetPageHead(page);
 	for (unsigned long i = 1; i < nr; i++)
 		page[i].compound_head = (unsigned long)page | 1;
 	page[1].compound_order = (unsigned char)order;
@@ -603,6 +603,21 @@ static __cold void bad_free(struct page *page, unsigned long pfn,
 	}
 }
 
+/*
+ * Drop a reference; true when it was the last.  The owner of the only
+ * reference is the only one who may touch the count, so a count of 1 needs
+ * no atomic read-modify-write (the common case, and a locked instruction
+ * saved on every free).
+ */
+static inline bool put_page_testzero(struct page *page)
+{
+	if (likely(__atomic_load_n(&page->_refcount, __ATOMIC_RELAXED) == 1)) {
+		__atomic_store_n(&page->_refcount, 0, __ATOMIC_RELEASE);
+		return true;
+	}
+	return page_ref_dec_and_test(page);
+}
+
 static void free_the_page(struct page *page, unsigned long pfn,
 			  unsigned int order)
 {
@@ -616,8 +631,9 @@ static void free_the_page(struct page *page, unsigned long pfn,
 		page[1].compound_order = 0;
 	}
 	/* whatever the user left there (slab, page table...) is gone */
-	page->flags &= ~((1UL << __NR_PAGEFLAGS) - 1) |
-		       (1UL << PG_highmem);
+	__atomic_store_n(&page->flags, page->flags &
+			 (~((1UL << __NR_PAGEFLAGS) - 1) | (1UL << PG_highmem)),
+			 __ATOMIC_RELAXED);
 	page->_mapcount = -1;
 	page->mapping = NULL;
 	page->index = 0;
@@ -647,7 +663,7 @@ void __free_pages(struct page *page, unsigned int order)
 		bad_free(page, pfn, order);
 		return;
 	}
-	if (page_ref_dec_and_test(page))
+	if (put_page_testzero(page))
 		free_the_page(page, pfn, order);
 }
 
@@ -680,7 +696,7 @@ void put_page(struct page *page)
 		bad_free(head, pfn, 0);
 		return;
 	}
-	if (page_ref_dec_and_test(head))
+	if (put_page_testzero(head))
 		free_the_page(head, pfn, have - 1);
 }
 

@@ -60,7 +60,7 @@ int fragmentation_index_nr_free(const unsigned long *nr_free, int nr_orders,
 static void zone_nr_free(const struct zone *zone, unsigned long *nr_free)
 {
 	for (int o = 0; o < NR_PAGE_ORDERS; o++)
-		nr_free[o] = READ_ONCE(zone->free_area[o].nr_free);
+		nr_free[o] = counter_read(&zone->free_area[o].nr_free);
 }
 
 int unusable_index(const struct zone *zone, unsigned int order)
@@ -86,7 +86,7 @@ void kmm_print_buddyinfo(FILE *fp)
 	for_each_populated_zone(zone) {
 		fprintf(fp, "Node %d, zone %8s ", 0, zone->name);
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
-			fprintf(fp, "%6lu ", READ_ONCE(zone->free_area[o].nr_free));
+			fprintf(fp, "%6lu ", counter_read(&zone->free_area[o].nr_free));
 		fputc('\n', fp);
 	}
 }
@@ -112,8 +112,8 @@ void kmm_print_pagetypeinfo(FILE *fp)
 			fprintf(fp, "Node %4d, zone %8s, type %12s ", 0,
 				zone->name, migratetype_names[mt]);
 			for (int o = 0; o < NR_PAGE_ORDERS; o++) {
-				unsigned long n =
-					zone->free_area[o].nr_free_mt[mt];
+				unsigned long n = counter_read(
+					&zone->free_area[o].nr_free_mt[mt]);
 
 				/* the kernel stops counting at 100000 */
 				if (n >= 100000)
@@ -142,31 +142,44 @@ void kmm_print_pagetypeinfo(FILE *fp)
 	}
 }
 
-static void print_index(FILE *fp, int (*index_fn)(const struct zone *,
-						 unsigned int), bool wide)
+void kmm_print_index_line(FILE *fp, int node, const char *zone_name,
+			  const unsigned long *nr_free, int nr_orders,
+			  bool extfrag)
 {
+	fprintf(fp, "Node %d, zone %8s ", node, zone_name);
+	for (int o = 0; o < nr_orders; o++) {
+		int index = extfrag ?
+			fragmentation_index_nr_free(nr_free, nr_orders,
+						    (unsigned int)o) :
+			unusable_index_nr_free(nr_free, nr_orders,
+					       (unsigned int)o);
+
+		fprintf(fp, extfrag ? "%2d.%03d " : "%d.%03d ", index / 1000,
+			index % 1000);
+	}
+	fputc('\n', fp);
+}
+
+static void print_index(FILE *fp, bool extfrag)
+{
+	unsigned long nr_free[NR_PAGE_ORDERS];
 	struct zone *zone;
 
 	for_each_populated_zone(zone) {
-		fprintf(fp, "Node %d, zone %8s ", 0, zone->name);
-		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-			int index = index_fn(zone, o);
-
-			fprintf(fp, wide ? "%2d.%03d " : "%d.%03d ",
-				index / 1000, index % 1000);
-		}
-		fputc('\n', fp);
+		zone_nr_free(zone, nr_free);
+		kmm_print_index_line(fp, 0, zone->name, nr_free,
+				     NR_PAGE_ORDERS, extfrag);
 	}
 }
 
 /* /sys/kernel/debug/extfrag/unusable_index: "%d.%03d " per order */
 void kmm_print_unusable_index(FILE *fp)
 {
-	print_index(fp, unusable_index, false);
+	print_index(fp, false);
 }
 
 /* /sys/kernel/debug/extfrag/extfrag_index: "%2d.%03d " (-1000: -1.000) */
 void kmm_print_extfrag_index(FILE *fp)
 {
-	print_index(fp, fragmentation_index, true);
+	print_index(fp, true);
 }

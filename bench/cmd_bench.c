@@ -22,7 +22,7 @@ struct bench_entry {
 };
 
 static const struct bench_entry benches[] = {
-	{ "buddy", NULL, "buddy page allocator: order 0/3/9 alloc+free pairs" },
+	{ "buddy", bench_buddy, "buddy page allocator: order 0/3/9 alloc+free pairs" },
 	{ "slab", bench_slab, "slab fast path and remote frees, sizes 8..4096" },
 	{ "vmalloc", bench_vmalloc, "vmalloc vs kmalloc vs mmap: latency and TLB misses" },
 	{ "fault", bench_fault, "page faults, COW, swap-in, fork+exit vs VMA count" },

@@ -27,10 +27,12 @@ int kmb_run_command(int argc, char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_frag(int argc, char **argv);
 
 /* Sub-benchmarks of `kmbench bench` (one file each) */
 int bench_vmalloc(bool json);
 int bench_fault(bool json);
+int bench_buddy(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);

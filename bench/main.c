@@ -47,7 +47,7 @@ const struct kmb_command kmb_commands[] = {
 	{ "slab-geometry", cmd_slab_geometry,
 	  "what SLUB makes of a cache: object_size slab_size objs_per_slab order",
 	  "the slab allocator" },
-	{ "frag", NULL,
+	{ "frag", cmd_frag,
 	  "unusable_index and extfrag_index from /proc/buddyinfo-format text",
 	  "the buddy allocator's fragmentation metrics" },
 	{ "pgo", NULL,

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "compiler.h"
 #include "cpu.h"
@@ -163,5 +164,13 @@ int unusable_index_nr_free(const unsigned long *nr_free, int nr_orders,
 			   unsigned int order);
 int fragmentation_index_nr_free(const unsigned long *nr_free, int nr_orders,
 				unsigned int order);
+
+/*
+ * One line of /sys/kernel/debug/extfrag/unusable_index (@extfrag false)
+ * or extfrag_index (@extfrag true) for a zone with these free counts.
+ */
+void kmm_print_index_line(FILE *fp, int node, const char *zone_name,
+			  const unsigned long *nr_free, int nr_orders,
+			  bool extfrag);
 
 #endif /* KMM_MMZONE_H */

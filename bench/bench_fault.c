@@ -27,6 +27,7 @@
 #include "json.h"
 #include "kmm/kmm.h"
 #include "kmm/mm.h"
+#include "kmm/slab.h"
 #include "util.h"
 
 #define NR_FAULTS	16384UL
@@ -406,7 +407,9 @@ int bench_fault(bool json)
 	else
 		print_table(rows, nr);
 	mm_subsys_exit();
-	if (own_mem)
+	if (own_mem) {
+		kmem_cache_exit();
 		kmm_mem_exit();
+	}
 	return 0;
 }

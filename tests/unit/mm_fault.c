@@ -11,6 +11,8 @@
 #include "harness.h"
 #include "kmm/kmm.h"
 #include "kmm/mm.h"
+#include "kmm/slab.h"
+#include "kmm/tlb.h"
 
 #define PG	PAGE_SIZE
 #define RW	(PROT_READ | PROT_WRITE)
@@ -25,6 +27,7 @@ static int machine_init(uint64_t mem_bytes)
 
 	if (kmm_mem_ready()) {
 		mm_subsys_exit();
+		kmem_cache_exit();
 		kmm_mem_exit();
 	}
 	if (kmm_mem_init(&cfg) || mm_subsys_init())
@@ -429,6 +432,109 @@ TEST(status_rss_lines)
 	check_no_leaks();
 }
 
+static unsigned long fixed(struct mm_struct *mm, unsigned long addr,
+			   unsigned long pages, unsigned long prot)
+{
+	return do_mmap(mm, NULL, addr, pages * PG, prot, ANON | MAP_FIXED, 0);
+}
+
+/* The merge cases of the kernel's VMA tests that anon_vmas decide. */
+TEST(vma_merge_cases_with_anon_vma)
+{
+	struct mm_struct *mm = setup();
+	unsigned long x = 0x40000000;
+	struct vm_area_struct *v;
+
+	REQUIRE(mm);
+	/* prev and next compatible: the new VMA joins both */
+	REQUIRE(fixed(mm, x, 1, RW) == x);
+	REQUIRE(fixed(mm, x + 2 * PG, 1, RW) == x + 2 * PG);
+	CHECK_EQ(mm->map_count, 3);
+	REQUIRE(fixed(mm, x + PG, 1, RW) == x + PG);
+	CHECK_EQ(mm->map_count, 2);
+	v = vma_lookup(mm, x);
+	CHECK(v && v->vm_start == x && v->vm_end == x + 3 * PG);
+	CHECK_EQ(do_munmap(mm, x, 3 * PG), 0);
+	/* prev and next with anon pages of different anon_vmas: the new
+	 * VMA merges with prev only */
+	REQUIRE(fixed(mm, x, 1, RW) == x);
+	REQUIRE(fixed(mm, x + 2 * PG, 1, RW) == x + 2 * PG);
+	CHECK_EQ(put_pattern(mm, x, 1), 0);
+	CHECK_EQ(put_pattern(mm, x + 2 * PG, 2), 0);
+	CHECK(vma_lookup(mm, x)->anon_vma != vma_lookup(mm, x + 2 * PG)->anon_vma);
+	REQUIRE(fixed(mm, x + PG, 1, RW) == x + PG);
+	v = vma_lookup(mm, x + PG);
+	CHECK(v && v->vm_start == x && v->vm_end == x + 2 * PG);
+	CHECK_EQ(mm->map_count, 3);
+	/* pages keep working through the merged VMA (rmap by pgoff) */
+	CHECK_EQ(put_pattern(mm, x + PG, 3), 0);
+	CHECK_EQ(mm_reclaim(8), 3);
+	CHECK(has_pattern(mm, x, 1));
+	CHECK(has_pattern(mm, x + PG, 3));
+	CHECK(has_pattern(mm, x + 2 * PG, 2));
+	CHECK_EQ(do_munmap(mm, x, 3 * PG), 0);
+	/* mprotect of a whole middle VMA to match both sides: one VMA */
+	REQUIRE(fixed(mm, x, 3, RW) == x);
+	CHECK_EQ(do_mprotect(mm, x + PG, PG, PROT_READ), 0);
+	CHECK_EQ(mm->map_count, 4);
+	CHECK_EQ(do_mprotect(mm, x + PG, PG, RW), 0);
+	CHECK_EQ(mm->map_count, 2);
+	/* mremap growing into a compatible next VMA's start merges */
+	REQUIRE(fixed(mm, x + 5 * PG, 1, RW) == x + 5 * PG);
+	CHECK_EQ(do_mremap(mm, x, 3 * PG, 5 * PG, 0, 0), x);
+	CHECK_EQ(mm->map_count, 2);
+	CHECK_UEQ(vma_lookup(mm, x)->vm_end, x + 6 * PG);
+	CHECK_EQ(mm_check(mm), 0);
+	mmput(mm);
+	check_no_leaks();
+}
+
+/* Is @addr of @mm cached in level 1 of this CPU's TLB? */
+static bool tlb_has(struct mm_struct *mm, unsigned long addr)
+{
+	return tlb_probe(tlb_this_cpu(), 1, addr & PAGE_MASK, mm->asid,
+			 TLB_PG_4K);
+}
+
+TEST(tlb_flushed_by_munmap_mprotect_cow)
+{
+	struct mm_struct *mm = setup(), *child;
+	struct tlb_stats st;
+	unsigned long a;
+	char c;
+
+	REQUIRE(mm);
+	REQUIRE(tlb_model_init(NULL) == 0);
+	a = do_mmap(mm, NULL, 0, 4 * PG, RW, ANON, 0);
+	REQUIRE(!IS_ERR_VALUE(a));
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(put_pattern(mm, a + i * PG, i), 0);
+	for (int i = 0; i < 4; i++)
+		CHECK(tlb_has(mm, a + i * PG));
+	tlb_model_stats(&st);
+	CHECK(st.accesses >= 4);
+	/* munmap flushes the range, and only it */
+	CHECK_EQ(do_munmap(mm, a, PG), 0);
+	CHECK(!tlb_has(mm, a));
+	CHECK(tlb_has(mm, a + PG));
+	/* mprotect flushes what it changes */
+	CHECK_EQ(do_mprotect(mm, a + PG, PG, PROT_READ), 0);
+	CHECK(!tlb_has(mm, a + PG));
+	CHECK(tlb_has(mm, a + 2 * PG));
+	/* fork write-protects the parent's pages: flushed */
+	child = dup_mm(mm);
+	REQUIRE(child);
+	CHECK(!tlb_has(mm, a + 2 * PG));
+	CHECK(child->asid != mm->asid);
+	CHECK_EQ(mm_read(child, a + 3 * PG, &c, 1), 0);
+	CHECK(tlb_has(child, a + 3 * PG));
+	CHECK(!tlb_has(mm, a + 3 * PG));	/* another address space */
+	mmput(child);
+	mmput(mm);
+	tlb_model_exit();
+	check_no_leaks();
+}
+
 TEST(task_table_fork_exec_exit)
 {
 	struct mm_struct *a, *b;
@@ -497,5 +603,6 @@ TEST(kswapd_reclaims_under_pressure)
 	mmput(mm);
 	check_no_leaks();
 	mm_subsys_exit();
+	kmem_cache_exit();
 	kmm_mem_exit();
 }

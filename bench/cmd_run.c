@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,23 +70,17 @@ static int run_self(char *const argv[])
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	pid_t pid;
-	int status;
+	char *v[8];
+	int k;
 
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execv(exe, argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	v[0] = exe;
+	for (k = 1; argv[k] && k < 7; k++)
+		v[k] = argv[k];
+	v[k] = NULL;
+	return matrix_spawn(v, NULL);
 }
 
 /*
@@ -113,7 +106,8 @@ static char *converted(const char *src, const char *cache, bool can_convert)
 	if (!stat(src, &s) && !stat(out, &o) && o.st_mtime >= s.st_mtime)
 		return out;
 	tmp = kmb_xmalloc(strlen(out) + 32);
-	sprintf(tmp, "%s.tmp.%ld", out, (long)getpid());
+	sprintf(tmp, "%.*s.tmp.%ld.kmt", (int)(strlen(out) - 4), out,
+		(long)getpid());
 	argv[4] = tmp;
 	fprintf(stderr, "run: converting %s\n", name);
 	if (kmb_mkdir_p(cache, 0755) || run_self(argv) != 0 ||
@@ -129,7 +123,7 @@ static char *converted(const char *src, const char *cache, bool can_convert)
 	return out;
 }
 
-static int corpus(struct matrix_config *cfg, bool quick)
+int run_corpus(struct matrix_config *cfg, bool quick)
 {
 	const char *dir = getenv("KMBENCH_CORPUS");
 	const struct kmb_command *trace = kmb_find_command("trace");
@@ -249,7 +243,7 @@ int cmd_run(int argc, char **argv)
 		cfg.timeout_s = 30;
 		cfg.budget_s = RUN_QUICK_BUDGET_S;
 	}
-	ret = corpus(&cfg, quick);
+	ret = run_corpus(&cfg, quick);
 	if (ret)
 		goto out;
 	while (alloc[cfg.nallocators])

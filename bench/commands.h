@@ -43,6 +43,7 @@ int bench_slab(bool json);
 int cmd_replay(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_pgo(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
 #endif /* KMB_COMMANDS_H */

@@ -50,7 +50,7 @@ const struct kmb_command kmb_commands[] = {
 	{ "frag", cmd_frag,
 	  "unusable_index and extfrag_index from /proc/buddyinfo-format text",
 	  "the buddy allocator's fragmentation metrics" },
-	{ "pgo", NULL,
+	{ "pgo", cmd_pgo,
 	  "profile-guided build trained on the shipped traces",
 	  "the PGO build" },
 	{ NULL, NULL, NULL, NULL },
@@ -106,7 +106,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("kmbench %s\n", KMBENCH_VERSION);
+		printf("kmbench %s (%s; %s, LTO %s, native %s, PGO %s%s%s)\n",
+		       KMBENCH_VERSION, KMBENCH_CC, KMBENCH_BUILD_TYPE,
+		       KMBENCH_LTO ? "on" : "off",
+		       KMBENCH_NATIVE ? "on" : "off", KMBENCH_PGO,
+		       strcmp(KMBENCH_SANITIZE, "none") ? ", sanitize " : "",
+		       strcmp(KMBENCH_SANITIZE, "none") ? KMBENCH_SANITIZE :
+		       "");
 		return 0;
 	}
 	return kmb_run_command(argc - 1, argv + 1);

@@ -66,6 +66,17 @@ const char *const *matrix_default_allocators(void)
 	return list;
 }
 
+/* A child process's output and end */
+struct child_result {
+	char *out;		/* stdout, NUL-terminated */
+	size_t outlen;
+	char err[STDERR_TAIL + 1];	/* last bytes of stderr */
+	size_t errlen;
+	int status;		/* waitpid status */
+	bool timed_out;
+	double wall_s;
+};
+
 /* Environment */
 
 /* First line of @path without its newline, or NULL. */
@@ -183,7 +194,25 @@ static void env_libraries(struct json_writer *w)
 	free(out);
 }
 
-char *matrix_env_json(void)
+static int run_child(char *const argv[], double timeout_s, int cpu,
+		     struct child_result *r);
+
+/* The program that replays the cells, and its build (its --version). */
+static void env_replay(struct json_writer *w, const char *prog)
+{
+	char *argv[] = { (char *)prog, "--version", NULL };
+	struct child_result r;
+
+	json_kv_string(w, "replay_program", prog);
+	if (run_child(argv, 30, -1, &r))
+		return;
+	r.out[strcspn(r.out, "\n")] = '\0';
+	if (WIFEXITED(r.status) && !WEXITSTATUS(r.status) && *r.out)
+		json_kv_string(w, "replay_build", r.out);
+	free(r.out);
+}
+
+char *matrix_env_json(const char *replay_prog)
 {
 	struct json_writer w;
 	struct utsname u;
@@ -230,6 +259,8 @@ char *matrix_env_json(void)
 	kv_owned(&w, "git", rev);
 	json_object_end(&w);
 	env_libraries(&w);
+	if (replay_prog)
+		env_replay(&w, replay_prog);
 	json_object_end(&w);
 	json_finish(&w);
 	fclose(fp);
@@ -338,17 +369,37 @@ void matrix_config_free(struct matrix_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+int matrix_spawn(char *const argv[], const char *log)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (log) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+			if (fd < 0)
+				_exit(127);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* One child process */
 
-struct child_result {
-	char *out;		/* stdout, NUL-terminated */
-	size_t outlen;
-	char err[STDERR_TAIL + 1];	/* last bytes of stderr */
-	size_t errlen;
-	int status;		/* waitpid status */
-	bool timed_out;
-	double wall_s;
-};
 
 static void keep_tail(struct child_result *r, const char *buf, size_t n)
 {
@@ -852,7 +903,7 @@ static int open_store(struct runner *rn, bool resume)
 			 " --out", cfg->out);
 		return KMB_EX_USAGE;
 	}
-	env = matrix_env_json();
+	env = matrix_env_json(cfg->replay_prog);
 	conf = matrix_config_json(cfg);
 	snprintf(path, sizeof(path), "%s/env.json", cfg->out);
 	if (kmb_write_file_atomic(path, env, strlen(env)))

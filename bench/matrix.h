@@ -36,8 +36,11 @@ struct matrix_config {
 /* Name of a trace in the results: its file name without directory. */
 const char *matrix_trace_name(const char *path);
 
-/* The environment of this machine and build as a JSON object (malloc'd). */
-char *matrix_env_json(void);
+/*
+ * The environment of this machine and build as a JSON object (malloc'd);
+ * with @replay_prog, also that program and its build (its --version).
+ */
+char *matrix_env_json(const char *replay_prog);
 
 /* The definition of the matrix as JSON (malloc'd), and back. */
 char *matrix_config_json(const struct matrix_config *cfg);
@@ -62,6 +65,20 @@ int matrix_add_traces(struct matrix_config *cfg, const char *pat,
 
 /* "results/DATE-HOST" for a new run (malloc'd). */
 char *matrix_default_out(void);
+
+/*
+ * Run @argv (argv[0] looked up in PATH) and wait; its stdout and stderr go
+ * to @log (appended) when not NULL.  Returns its exit status, or -1 when
+ * it could not run or died of a signal.
+ */
+int matrix_spawn(char *const argv[], const char *log);
+
+/*
+ * The shipped traces for `run` and `pgo` (cmd_run.c): traces/corpus/ (or
+ * $KMBENCH_CORPUS) converted to .kmt where `trace convert` is built,
+ * cached; with @quick the smallest few.  0 or an exit code.
+ */
+int run_corpus(struct matrix_config *cfg, bool quick);
 
 /* Allocators whose backend is installed, NULL-terminated (static). */
 const char *const *matrix_default_allocators(void);

@@ -330,6 +330,11 @@ static void build_sentence(const struct jv *env, char *buf, size_t len)
 		 strcmp(jv_str(jv_get(b, "sanitize"), "none"), "none") ?
 		 jv_str(jv_get(b, "sanitize"), "") : "",
 		 jv_str(jv_get(b, "git"), "?"));
+	if (jv_str(jv_get(env, "replay_build"), NULL))
+		snprintf(buf + strlen(buf), len - strlen(buf), "  The cells"
+			 " were replayed by %s: %s.",
+			 jv_str(jv_get(env, "replay_program"), "?"),
+			 jv_str(jv_get(env, "replay_build"), "?"));
 }
 
 static void write_plots(struct out *o, const struct plot_report *r)

@@ -72,6 +72,10 @@ void anon_vma_detach(struct vm_area_struct *vma);
 int anon_vma_prepare(struct vm_area_struct *vma);
 int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma,
 		 unsigned long address);
+unsigned long __do_mmap(struct mm_struct *mm, struct kmm_file *file,
+			unsigned long addr, unsigned long len,
+			unsigned long prot, unsigned long flags,
+			unsigned long pgoff);
 unsigned long __do_munmap(struct mm_struct *mm, unsigned long start,
 			  unsigned long len);
 

@@ -478,6 +478,41 @@ static vm_fault_t segv(struct mm_struct *mm, int code)
 	return VM_FAULT_SIGSEGV;
 }
 
+/*
+ * mm->premap_unknown: map the hole around @address within its 2 MiB
+ * block, readable, writable and (for an instruction fetch) executable.
+ */
+static struct vm_area_struct *premap(struct mm_struct *mm,
+				     unsigned long address, unsigned int flags)
+{
+	unsigned long start = ALIGN_DOWN(address, 2UL << 20);
+	unsigned long end = start + (2UL << 20);
+	struct vm_area_struct *next = find_vma(mm, address), *prev;
+	unsigned long prot = PROT_READ | PROT_WRITE, ret;
+
+	prev = next ? vma_prev(mm, next) :
+	       list_empty(&mm->vma_list) ? NULL :
+	       list_last_entry(&mm->vma_list, struct vm_area_struct, vm_list);
+	if (prev && prev->vm_end > start)
+		start = prev->vm_end;
+	if (next && next->vm_start < end)
+		end = next->vm_start;
+	if (start < KMM_MMAP_MIN_ADDR)
+		start = KMM_MMAP_MIN_ADDR;
+	if (end > mm->task_size)
+		end = mm->task_size;
+	if (address < start || address >= end)
+		return NULL;
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		prot |= PROT_EXEC;
+	ret = __do_mmap(mm, NULL, start, end - start, prot,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (IS_ERR_VALUE(ret))
+		return NULL;
+	mm->fault_stats.premapped++;
+	return vma_lookup(mm, address);
+}
+
 vm_fault_t __handle_mm_fault(struct mm_struct *mm, unsigned long address,
 			     unsigned int flags)
 {
@@ -487,13 +522,13 @@ vm_fault_t __handle_mm_fault(struct mm_struct *mm, unsigned long address,
 	struct pgtable_walk w;
 	vm_fault_t ret;
 
-	if (!vma)
-		return segv(mm, KMM_SEGV_MAPERR);
-	if (vma->vm_start > address) {
-		if (!(vma->vm_flags & VM_GROWSDOWN) ||
-		    expand_stack(mm, vma, address))
+	if (!vma || vma->vm_start > address) {
+		if (vma && (vma->vm_flags & VM_GROWSDOWN) &&
+		    !expand_stack(mm, vma, address))
+			mm->fault_stats.stack_grow++;
+		else if (!mm->premap_unknown || address >= mm->task_size ||
+			 !(vma = premap(mm, address, flags)))
 			return segv(mm, KMM_SEGV_MAPERR);
-		mm->fault_stats.stack_grow++;
 	}
 	if (!access_permitted(vma, flags))
 		return segv(mm, KMM_SEGV_ACCERR);

@@ -596,7 +596,7 @@ static unsigned long mmap_region(struct mm_struct *mm, struct kmm_file *file,
 	return addr;
 }
 
-static unsigned long __do_mmap(struct mm_struct *mm, struct kmm_file *file,
+unsigned long __do_mmap(struct mm_struct *mm, struct kmm_file *file,
 			       unsigned long addr, unsigned long len,
 			       unsigned long prot, unsigned long flags,
 			       unsigned long pgoff)

@@ -489,6 +489,33 @@ TEST(vma_merge_cases_with_anon_vma)
 	check_no_leaks();
 }
 
+TEST(premap_unknown_addresses)
+{
+	struct mm_struct *mm = setup();
+	unsigned long a = 0x7f0000123000UL, b;
+	struct vm_area_struct *v;
+
+	REQUIRE(mm);
+	b = do_mmap(mm, NULL, 0x7f0000100000UL, PG, PROT_READ,
+		    ANON | MAP_FIXED, 0);
+	REQUIRE(b == 0x7f0000100000UL);
+	CHECK_EQ(handle_mm_fault(mm, a, FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
+	mm->premap_unknown = true;
+	CHECK_EQ(handle_mm_fault(mm, a, FAULT_FLAG_WRITE), 0);
+	CHECK_EQ(mm->fault_stats.premapped, 1);
+	v = vma_lookup(mm, a);
+	REQUIRE(v);
+	/* the hole's part of the 2 MiB block, after the existing VMA */
+	CHECK_UEQ(v->vm_start, b + PG);
+	CHECK_UEQ(v->vm_end, 0x7f0000200000UL);
+	/* a known VMA still gives its own answer */
+	CHECK_EQ(handle_mm_fault(mm, b, FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
+	CHECK_EQ(mm->fault_stats.segv_accerr, 1);
+	CHECK_EQ(mm_check(mm), 0);
+	mmput(mm);
+	check_no_leaks();
+}
+
 /* Is @addr of @mm cached in level 1 of this CPU's TLB? */
 static bool tlb_has(struct mm_struct *mm, unsigned long addr)
 {

@@ -118,6 +118,7 @@ struct mm_fault_stats {
 	uint64_t segv_accerr;	/* VMA does not allow the access */
 	uint64_t stack_grow;	/* VM_GROWSDOWN expansion */
 	uint64_t oom;		/* no page could be allocated */
+	uint64_t premapped;	/* VMAs made for unknown addresses */
 };
 
 /* A map of unsigned long -> non-NULL pointer (open addressing). */
@@ -217,6 +218,12 @@ struct mm_struct {
 
 	struct mm_limits limits;
 	struct mm_fault_stats fault_stats;
+	/*
+	 * Trace replay: a fault at an address no VMA covers maps anonymous
+	 * memory there (the hole's part within the surrounding 2 MiB) instead
+	 * of SEGV_MAPERR, for mappings made before the trace began.
+	 */
+	bool premap_unknown;
 };
 
 /* Setup: caches for mm_struct and vm_area_struct, the zero page. */

@@ -5,12 +5,14 @@
  * printed next to every comparison.
  *
  * The bump region is 64 GiB of address space reserved with MAP_NORESERVE,
- * a 256 MiB slice per CPU (thread-local bump pointers, no atomics); a
+ * a 256 MiB slice per traced CPU (its bump pointer is only touched by the
+ * thread replaying that CPU: no atomics, no thread-local lookups); a
  * pointer wraps around at the end of its slice.  Because of the wrap its
  * memory does not keep what was written, so --touch and --verify do not
  * apply to it (it is never written).
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "backend.h"
@@ -20,8 +22,9 @@
 #define NULL_REGION	(256 * NULL_SLICE)
 
 static char *null_base;
-static __thread char *null_slice;
-static __thread size_t null_next;
+static struct {
+	size_t next;
+} ____cacheline_aligned null_next[256];
 
 static int null_init(const struct replay_image *im,
 		     const struct replay_opts *o, char *err, size_t errlen)
@@ -34,8 +37,7 @@ static int null_init(const struct replay_image *im,
 		return 70;
 	}
 	null_base = p;
-	null_slice = p;
-	null_next = 0;
+	memset(null_next, 0, sizeof(null_next));
 	return 0;
 }
 
@@ -45,18 +47,12 @@ static void null_exit(void)
 	null_base = NULL;
 }
 
-static void null_thread_init(unsigned int cpu)
-{
-	null_slice = null_base + (size_t)(cpu % 256) * NULL_SLICE;
-	null_next = 0;
-}
-
 static void *null_alloc(const struct replay_ev *e)
 {
-	size_t at = null_next;
+	size_t cpu = e->cpu & 255, at = null_next[cpu].next;
 
-	null_next = (at + e->size + 15) & (NULL_SLICE - 16);
-	return null_slice + at;
+	null_next[cpu].next = (at + e->size + 15) & (NULL_SLICE - 16);
+	return null_base + cpu * NULL_SLICE + at;
 }
 
 static void null_free(void *p, const struct replay_ev *e)
@@ -72,7 +68,6 @@ const struct backend backend_null = {
 	.name = "null",
 	.init = null_init,
 	.exit = null_exit,
-	.thread_init = null_thread_init,
 	.alloc = null_alloc,
 	.free = null_free,
 	.verifiable = false,

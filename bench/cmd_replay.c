@@ -195,6 +195,15 @@ static void json_ns(struct json_writer *w, const struct replay_result *r,
 	json_object_end(w);
 }
 
+/* Replayed events per second of CPU time (task-clock), NAN unknown: on a
+ * busy machine this is steadier than wall time */
+static double events_per_cpu_sec(const struct replay_result *r)
+{
+	if (!r->counters.sw_ok[0] || !r->counters.sw[0])
+		return NAN;
+	return (double)r->replayed * 1e9 / (double)r->counters.sw[0];
+}
+
 static double pct_internal(uint64_t req, uint64_t given)
 {
 	return given ? 100.0 - 100.0 * (double)req / (double)given : 0.0;
@@ -470,6 +479,7 @@ static void print_json(const struct replay_args *a,
 		       r->wall_ns ? (double)r->replayed * 1e9 /
 		       (double)r->wall_ns : NAN);
 	json_kv_double(&w, "wall_s", (double)r->wall_ns / 1e9);
+	json_kv_double(&w, "events_per_cpu_sec", events_per_cpu_sec(r));
 	json_object_end(&w);
 
 	json_fidelity(&w, r);
@@ -607,9 +617,10 @@ static void print_table(const struct replay_args *a,
 		}
 		printf("\n");
 	}
-	printf("throughput      %.3g events/s (%.3f s)\n",
+	printf("throughput      %.3g events/s (%.3f s); %.3g events per CPU "
+	       "second\n",
 	       r->wall_ns ? (double)r->replayed * 1e9 / (double)r->wall_ns : 0,
-	       (double)r->wall_ns / 1e9);
+	       (double)r->wall_ns / 1e9, events_per_cpu_sec(r));
 	printf("internal frag.  %.2f%% (traced kernel: %.2f%%)\n",
 	       pct_internal(r->bytes_req, r->bytes_usable),
 	       pct_internal(im->bytes_req, im->bytes_alloc));

@@ -112,6 +112,17 @@ void *replay_map(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void *replay_map_populate(size_t bytes)
+{
+	void *p;
+
+	if (!bytes)
+		bytes = 1;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void replay_unmap(void *p, size_t bytes)
 {
 	if (p)

@@ -211,5 +211,7 @@ struct replay_image *replay_assemble(struct replay_ev *ev, size_t n,
 
 void *replay_map(size_t bytes);
 void replay_unmap(void *p, size_t bytes);
+/* The same, faulted in now (memory used on every event) */
+void *replay_map_populate(size_t bytes);
 
 #endif /* KMB_REPLAY_H */

@@ -62,6 +62,14 @@ static bool fid_add(struct replay_fid_entry *tab, uint32_t op1, uint32_t size,
 	return false;
 }
 
+void replay_count_ops(struct replay_thread *t)
+{
+	const struct replay_ev *ev = replay_events(t->im);
+
+	for (uint64_t i = 0; i < t->n; i++)
+		t->count[ev[t->idx ? t->idx[i] : i].op]++;
+}
+
 static void fid_note(struct replay_thread *t, const struct replay_ev *e,
 		     uint32_t ours)
 {
@@ -368,7 +376,7 @@ int replay_engine_run(const struct backend *b,
 		kmb_warn("%s: %s", b->name, err[0] ? err : "cannot start");
 		return ret;
 	}
-	slots = replay_map(im->nr_objs * sizeof(void *));
+	slots = replay_map_populate(im->nr_objs * sizeof(void *));
 	th = replay_map(thbytes);
 	if (!slots || !th)
 		kmb_die(KMB_EX_SOFTWARE, "replay: out of memory");
@@ -421,6 +429,9 @@ int replay_engine_run(const struct backend *b,
 	t1 = kmb_now_ns();
 	counters_stop(&cnt, &res->counters);
 	res->wall_ns = t1 - t0;
+	for (unsigned int i = 0; i < nt; i++)
+		if (replay_lean(&th[i]))	/* the lean loop counts nothing */
+			replay_count_ops(&th[i]);
 	if (b->footprint) {
 		res->end_footprint = b->footprint();
 		if (res->end_footprint > sh.peak_footprint)

@@ -44,6 +44,10 @@ static inline void replay_live_add(struct replay_thread *t, int64_t d)
 	__atomic_store_n(&t->live, t->live + d, __ATOMIC_RELAXED);
 }
 
+/* Count the ops of this thread's events into t->count (after the lean
+ * loop, outside the measured time) */
+void replay_count_ops(struct replay_thread *t);
+
 /* The lean loop applies (untimed, no touch, no verify, no timeline) */
 bool replay_lean(const struct replay_thread *t);
 

@@ -58,8 +58,9 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 	void **slots = t->slots;
 	const uint32_t *idx = t->idx;
 	const bool percpu = idx != NULL;
+	const uint64_t n = t->n;
 
-	for (uint64_t i = 0; i < t->n; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		const struct replay_ev *e = &ev[percpu ? idx[i] : i];
 
 		if (rop_is_alloc(e->op)) {
@@ -83,7 +84,6 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 				b->free(p, e);
 			slots[e->obj] = SLOT_FREED;
 		}
-		t->count[e->op]++;
 	}
 }
 

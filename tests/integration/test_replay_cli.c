@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kmbench replay` end to end: the crafted trace's known answers, the same
+ * events counts through every allocator and mode, every shipped trace
+ * through every backend, and clear errors (missing backend, bad input).
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "harness.h"
+#include "jsonr.h"
+
+static const char *const allocs[] = {
+	"kmm", "null", "glibc", "jemalloc", "tcmalloc", "mimalloc", NULL,
+};
+
+/* Run a shell command; its stdout in a malloc'd string, exit status in *rc */
+static char *run(const char *cmd, int *rc)
+{
+	size_t cap = 1 << 16, len = 0, n;
+	char *out = malloc(cap);
+	FILE *fp = popen(cmd, "r");
+	int st;
+
+	if (!fp || !out) {
+		*rc = -1;
+		return out;
+	}
+	while ((n = fread(out + len, 1, cap - len - 1, fp)) > 0) {
+		len += n;
+		if (cap - len < 4096)
+			out = realloc(out, cap *= 2);
+	}
+	out[len] = '\0';
+	st = pclose(fp);
+	*rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return out;
+}
+
+static struct jv *replay_json(const char *trace, const char *alloc,
+			      const char *extra, int *rc)
+{
+	char cmd[4096], err[128];
+	struct jv *v;
+	char *out;
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay '%s' --alloc %s --json %s",
+		 getenv("KMBENCH"), trace, alloc, extra);
+	out = run(cmd, rc);
+	v = *rc == 0 ? jv_parse(out, strlen(out), err, sizeof(err)) : NULL;
+	if (*rc == 0 && !v)
+		th_fail(__FILE__, __LINE__, "%s: bad JSON: %s", cmd, err);
+	free(out);
+	return v;
+}
+
+static double num(const struct jv *v, const char *path)
+{
+	return jv_num(jv_path(v, path), NAN);
+}
+
+/* events.total == replayed + sum(skipped), and the same as @ref */
+static void check_events(const struct jv *v, const struct jv *ref,
+			 const char *what)
+{
+	const struct jv *sk = jv_path(v, "events.skipped");
+	double sum = 0;
+
+	REQUIRE(sk && sk->type == JV_OBJ);
+	for (size_t i = 0; i < sk->n; i++)
+		sum += jv_num(sk->items[i], NAN);
+	if (num(v, "events.total") != num(v, "events.replayed") + sum)
+		th_fail(__FILE__, __LINE__, "%s: total != replayed + skipped",
+			what);
+	if (!ref)
+		return;
+	if (num(v, "events.total") != num(ref, "events.total") ||
+	    num(v, "events.replayed") != num(ref, "events.replayed") ||
+	    sk->n != jv_path(ref, "events.skipped")->n)
+		th_fail(__FILE__, __LINE__, "%s: events differ from kmm's",
+			what);
+	for (size_t i = 0; i < sk->n; i++)
+		if (jv_num(sk->items[i], -1) !=
+		    num(jv_path(ref, "events.skipped"), sk->keys[i]))
+			th_fail(__FILE__, __LINE__, "%s: skipped '%s' differs",
+				what, sk->keys[i]);
+}
+
+static bool usable(const char *alloc)
+{
+	return !strcmp(alloc, "kmm") || !strcmp(alloc, "null") ||
+	       baseline_available(alloc);
+}
+
+TEST(crafted_trace_gives_the_known_answers)
+{
+	int rc;
+	struct jv *v = replay_json(th_srcpath("tests/data/replay/crafted.txt"),
+				   "kmm", "--threads 1 --touch all --verify",
+				   &rc);
+
+	CHECK_EQ(rc, 0);
+	REQUIRE(v);
+	CHECK_EQ(num(v, "schema"), 1);
+	CHECK_STR_EQ(jv_str(jv_path(v, "allocator"), ""), "kmm");
+	CHECK_EQ(num(v, "events.total"), 11);
+	CHECK_EQ(num(v, "events.replayed"), 9);
+	CHECK_EQ(num(v, "events.skipped.free of unknown object"), 1);
+	CHECK_EQ(num(v, "events.skipped.failed in the traced kernel"), 1);
+	CHECK_EQ(num(v, "events.remote_frees"), 1);
+	CHECK_EQ(num(v, "ops.kmalloc.count"), 3);
+	CHECK_EQ(num(v, "ops.kfree.count"), 2);
+	CHECK_EQ(num(v, "ops.kmem_cache_alloc.count"), 1);
+	CHECK_EQ(num(v, "ops.page_alloc.count"), 1);
+	CHECK_EQ(num(v, "fragmentation.peak_live_bytes"), 8692);
+	CHECK_EQ(num(v, "fragmentation.end_live_bytes"), 200);
+	CHECK_EQ(num(v, "fragmentation.bytes_requested"), 8742);
+	CHECK_EQ(num(v, "fragmentation.bytes_allocated"), 8896);
+	CHECK_NEAR(num(v, "fragmentation.internal_pct"),
+		   100.0 - 100.0 * 8742 / 8896, 1e-3);
+	CHECK_NEAR(num(v, "fragmentation.trace_internal_pct"), 21.875, 1e-9);
+	CHECK_EQ(num(v, "fidelity.kmalloc_class.agree"), 3);
+	CHECK_EQ(num(v, "fidelity.cache_size.agree"), 1);
+	CHECK_EQ(num(v, "leaks.objects"), 0);
+	CHECK_EQ(num(v, "leaks.live_at_end_objects"), 1);
+	CHECK_EQ(num(v, "invariants.problems"), 0);
+	CHECK_EQ(num(v, "verify.checked"), 4);
+	CHECK_EQ(num(v, "verify.bad"), 0);
+	CHECK(num(v, "tlb.accesses") > 0);
+	CHECK(num(v, "ops.kmalloc.ns.p50") <= num(v, "ops.kmalloc.ns.p99"));
+	CHECK(jv_path(v, "counters.hardware") != NULL);
+	CHECK(jv_path(v, "counters.software") != NULL);
+	jv_free(v);
+}
+
+TEST(every_allocator_and_mode_counts_the_same_events)
+{
+	const char *trace = th_srcpath("tests/data/replay/crafted.txt");
+	static const char *const modes[] = {
+		"--threads 1", "--threads percpu", "--untimed",
+		"--touch first --timeline 2",
+	};
+	struct jv *ref;
+	int rc;
+
+	ref = replay_json(trace, "kmm", "", &rc);
+	REQUIRE(ref);
+	for (int a = 0; allocs[a]; a++) {
+		if (!usable(allocs[a]))
+			continue;
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			char what[128];
+			struct jv *v = replay_json(trace, allocs[a], modes[m],
+						   &rc);
+
+			snprintf(what, sizeof(what), "%s %s", allocs[a],
+				 modes[m]);
+			if (rc)
+				th_fail(__FILE__, __LINE__, "%s: exit %d",
+					what, rc);
+			if (!v)
+				continue;
+			check_events(v, ref, what);
+			CHECK_EQ(num(v, "fragmentation.peak_live_bytes"), 8692);
+			jv_free(v);
+		}
+	}
+	jv_free(ref);
+}
+
+TEST(every_shipped_trace_replays_through_every_backend)
+{
+	const char *dir = th_srcpath("traces/corpus");
+	char path[4096];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int traces = 0;
+
+	if (!dp) {
+		printf("# no traces/corpus yet\n");
+		return;
+	}
+	while ((d = readdir(dp))) {
+		struct jv *ref = NULL;
+		int rc;
+
+		if (d->d_name[0] == '.' || strstr(d->d_name, ".md") ||
+		    strstr(d->d_name, "README"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		traces++;
+		for (int a = 0; allocs[a]; a++) {
+			struct jv *v;
+
+			if (!usable(allocs[a]))
+				continue;
+			v = replay_json(path, allocs[a], "--untimed", &rc);
+			if (rc)
+				th_fail(__FILE__, __LINE__, "%s via %s: exit %d",
+					d->d_name, allocs[a], rc);
+			if (!v)
+				continue;
+			check_events(v, ref, path);
+			if (!ref)
+				ref = v;
+			else
+				jv_free(v);
+		}
+		jv_free(ref);
+	}
+	closedir(dp);
+	printf("# %d shipped traces\n", traces);
+}
+
+TEST(a_backend_that_is_not_installed_is_reported)
+{
+	char cmd[4096];
+	char *out;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "KMBENCH_BACKEND_DIR=/nonexistent \"%s\" "
+		 "replay '%s' --alloc jemalloc 2>&1", getenv("KMBENCH"),
+		 th_srcpath("tests/data/replay/crafted.txt"));
+	out = run(cmd, &rc);
+	CHECK_EQ(rc, 69);
+	CHECK(out && strstr(out, "jemalloc") && strstr(out, "not installed"));
+	free(out);
+}
+
+TEST(bad_usage_and_bad_input_are_clear_errors)
+{
+	char cmd[4096], bad[64];
+	char *out;
+	int rc;
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay --help", getenv("KMBENCH"));
+	free(run(cmd, &rc));
+	CHECK_EQ(rc, 0);
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay 2>/dev/null",
+		 getenv("KMBENCH"));
+	free(run(cmd, &rc));
+	CHECK_EQ(rc, 64);
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay x --alloc nosuch 2>/dev/null",
+		 getenv("KMBENCH"));
+	free(run(cmd, &rc));
+	CHECK_EQ(rc, 64);
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay x --threads 3 2>/dev/null",
+		 getenv("KMBENCH"));
+	free(run(cmd, &rc));
+	CHECK_EQ(rc, 64);
+	/* a malformed event line: FILE:LINE: and exit 65 */
+	snprintf(bad, sizeof(bad), "/tmp/kmb-replay-bad-%d.txt", (int)getpid());
+	fp = fopen(bad, "w");
+	REQUIRE(fp);
+	fprintf(fp, "  init-1 [000] ..... 1.0: kmalloc: call_site=a ptr=0x10 "
+		"bytes_req=zz bytes_alloc=8 gfp_flags=GFP_KERNEL\n");
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay %s 2>&1", getenv("KMBENCH"),
+		 bad);
+	out = run(cmd, &rc);
+	CHECK_EQ(rc, 65);
+	CHECK(out && strstr(out, bad) && strstr(out, ":1:"));
+	free(out);
+	remove(bad);
+}

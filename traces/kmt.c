@@ -1,35 +1,1130 @@
 // SPDX-License-Identifier: GPL-2.0
-/* traces/kmt.c - the .kmt binary format (placeholder until the codec). */
+/*
+ * traces/kmt.c - the .kmt binary trace format: encoder and decoder.
+ *
+ * Layout (all integers little-endian; docs/trace-format.md):
+ *
+ *	magic "\x89KMT\r\n\x1a\n", u32 version, u32 header bytes
+ *	header: u32 meta bytes, meta ("key=value\n" lines: capture metadata,
+ *		base_ts, nr_objs, counters), u32 strings (id 0 = "" not
+ *		stored), then u32 length + bytes per string
+ *	blocks: u32 events, u32 raw bytes, u32 stored bytes, u8 codec (0 raw,
+ *		1 zstd), u8 ts unit (0: 1 ns, 1: 1000 ns), u16 0,
+ *		u64 first ts, u32 first new object id, then the stored bytes
+ *	index:	u32 blocks, then u64 offset + u64 first ts + u32 events each
+ *	trailer: u64 index offset, "KMTEND\0\0"
+ *
+ * One event in a block's raw stream:
+ *
+ *	u8	type | X << 6 | P << 7
+ *	[u8	X: 1 cpu, 2 pid, 4 flags (vm), 8 site, 16 alloc_cpu, 32 obj;
+ *		or 128 | cpu when only the CPU changed (cpu < 128)]
+ *	[v cpu] [v pid] [u8 flags]
+ *	(the pid is relative to the CPU: X&2 when it differs from the last
+ *	pid seen on that CPU in this block)
+ *	v	zigzag ts delta in units
+ *	[v	obj + 1 (0 = none) when X&32]
+ *	memory events:
+ *	  obj: allocations: implied (the next new id) unless X&32; frees:
+ *		 v (0 = none, else next id - obj) unless X&32
+ *	  [v site]: absent for a free whose site is predicted (the last free
+ *		 site of objects from the same allocation site, for objects
+ *		 allocated in this block) unless X&8
+ *	  if !P: u8 flags, v bytes_req, zigzag bytes_alloc - bytes_req, v gfp,
+ *		 v cache, v node + 1, u8 order, u8 migratetype
+ *	  [v alloc_cpu when X&16; without it a matched free's allocating
+ *		 CPU is its own CPU, anything else's 0]
+ *	vm events: v addr, v len, v arg
+ *
+ * P ("predicted") means: the same flags, sizes, gfp, cache, node, order
+ * and migratetype as the last event of the same call site, kind and
+ * address space in this block.  Blocks decode on their own.
+ *
+ * Every length is checked against what is left: a truncated or corrupted
+ * file is an error (exit 65), never a crash.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "kmt/kmt.h"
 #include "util.h"
+
+#if HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+#define X_CPU		0x01
+#define X_PID		0x02
+#define X_FLAGS		0x04
+#define X_SITE		0x08
+#define X_ACPU		0x10
+#define X_OBJ		0x20
+#define X_CPU_INLINE	0x80	/* only the CPU changed: bits 0-6 hold it */
+#define MAX_CPUS	65536
+#define TRAILER_MAGIC	"KMTEND\0\0"
+#define MAX_STRINGS	(1u << 26)
+
+/* ---- growable byte buffer ---- */
+
+struct bbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void bb_reserve(struct bbuf *b, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = b->cap ? b->cap : 256;
+		while (b->len + n > b->cap)
+			b->cap *= 2;
+		b->p = kmb_xrealloc(b->p, b->cap);
+	}
+}
+
+static void bb_put(struct bbuf *b, const void *d, size_t n)
+{
+	bb_reserve(b, n);
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+static void bb_u8(struct bbuf *b, unsigned int v)
+{
+	bb_reserve(b, 1);
+	b->p[b->len++] = (uint8_t)v;
+}
+
+static void bb_u16(struct bbuf *b, unsigned int v)
+{
+	bb_u8(b, v & 0xff);
+	bb_u8(b, (v >> 8) & 0xff);
+}
+
+static void bb_u32(struct bbuf *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		bb_u8(b, (v >> (8 * i)) & 0xff);
+}
+
+static void bb_u64(struct bbuf *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		bb_u8(b, (unsigned int)(v >> (8 * i)) & 0xff);
+}
+
+static inline void bb_var(struct bbuf *b, uint64_t v)
+{
+	bb_reserve(b, 10);
+	while (v >= 0x80) {
+		b->p[b->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b->p[b->len++] = (uint8_t)v;
+}
+
+static inline uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* ---- predictors: last memory record per (site, kind, space) ---- */
+
+struct pred {
+	uint32_t gen;		/* block number + 1 it belongs to */
+	uint8_t flags, order, mt;
+	int16_t node;
+	uint32_t bytes_req, bytes_alloc, gfp, cache;
+};
+
+static bool is_mem(unsigned int type)
+{
+	return type >= KMT_EV_KMALLOC && type <= KMT_EV_PERCPU_FREE_PERCPU;
+}
+
+static unsigned int space_bits(unsigned int type)
+{
+	unsigned int sp = type <= KMT_EV_KMEM_CACHE_FREE ? 0 :
+			  type <= KMT_EV_MM_PAGEVEC_FREE ? 1 :
+			  type <= KMT_EV_VFREE ? 2 : 3;
+
+	return sp << 1 | (kmt_event_kind((enum kmt_event_type)type) ==
+			  KMT_KIND_FREE);
+}
+
+static inline struct pred *pred_of(struct pred *tab, uint32_t nstr,
+				   const struct kmt_event *ev)
+{
+	uint32_t site = ev->site < nstr ? ev->site : 0;
+
+	return &tab[(size_t)site * 8 + space_bits(ev->type)];
+}
+
+/* flags carried in the predicted record (the rest are derived) */
+#define PRED_FLAGS (KMT_F_PRECAPTURE | KMT_F_IMPLICIT | KMT_F_FAILED | \
+		    KMT_F_REMOTE | KMT_F_NODE | KMT_F_ACCOUNTED | KMT_F_GFP_RAW)
+
+static bool pred_match(const struct pred *p, uint32_t gen,
+		       const struct kmt_event *ev)
+{
+	return p->gen == gen && p->flags == ev->flags &&
+	       p->bytes_req == ev->u.mem.bytes_req &&
+	       p->bytes_alloc == ev->u.mem.bytes_alloc &&
+	       p->gfp == ev->u.mem.gfp && p->cache == ev->u.mem.cache &&
+	       p->node == ev->u.mem.node && p->order == ev->u.mem.order &&
+	       p->mt == ev->u.mem.migratetype;
+}
+
+static void pred_set(struct pred *p, uint32_t gen, const struct kmt_event *ev)
+{
+	p->gen = gen;
+	p->flags = ev->flags;
+	p->bytes_req = ev->u.mem.bytes_req;
+	p->bytes_alloc = ev->u.mem.bytes_alloc;
+	p->gfp = ev->u.mem.gfp;
+	p->cache = ev->u.mem.cache;
+	p->node = ev->u.mem.node;
+	p->order = ev->u.mem.order;
+	p->mt = ev->u.mem.migratetype;
+}
+
+/* A free's allocating CPU as the decoder assumes it when not given. */
+static uint16_t default_acpu(const struct kmt_event *ev)
+{
+	if (kmt_event_kind((enum kmt_event_type)ev->type) != KMT_KIND_FREE ||
+	    ev->obj == KMT_OBJ_NONE)
+		return 0;
+	return ev->cpu;
+}
+
+/* ---- encoder ---- */
+
+static const int64_t unit_ns[2] = { 1, 1000 };
+
+/* coder state; the pid of each CPU is kept per block (gen) */
+struct cstate {
+	uint16_t cpu;
+	uint32_t pid;
+	uint64_t ts;
+	uint32_t next_obj;
+	uint32_t first_obj;		/* first new object of the block */
+	uint32_t gen;			/* block number + 1 */
+	uint32_t nstr;
+	uint32_t *cpu_pid, *cpu_gen;	/* [ncpu] */
+	uint32_t ncpu;
+	uint32_t *bsite, *bsite_gen;	/* [obj - first_obj]: alloc site */
+	uint32_t nbsite;
+	uint32_t *fsite, *fsite_gen;	/* [alloc site]: last free site */
+};
+
+static void cstate_init(struct cstate *s, uint32_t nstr)
+{
+	memset(s, 0, sizeof(*s));
+	s->nstr = nstr;
+	s->fsite = kmb_xcalloc(nstr, sizeof(*s->fsite));
+	s->fsite_gen = kmb_xcalloc(nstr, sizeof(*s->fsite_gen));
+}
+
+static void cstate_free(struct cstate *s)
+{
+	free(s->cpu_pid);
+	free(s->cpu_gen);
+	free(s->bsite);
+	free(s->bsite_gen);
+	free(s->fsite);
+	free(s->fsite_gen);
+}
+
+static uint32_t *grow0(uint32_t *a, uint32_t old, uint32_t n)
+{
+	a = kmb_xrealloc(a, n * sizeof(*a));
+	memset(a + old, 0, (n - old) * sizeof(*a));
+	return a;
+}
+
+/*
+ * Start a block of @n events: everything relative to @ts, CPU 0, nothing
+ * known.
+ */
+static void cstate_block(struct cstate *s, uint64_t ts, uint32_t n)
+{
+	if (n > s->nbsite) {
+		s->bsite = grow0(s->bsite, s->nbsite, n);
+		s->bsite_gen = grow0(s->bsite_gen, s->nbsite, n);
+		s->nbsite = n;
+	}
+	s->gen++;
+	s->ts = ts;
+	s->cpu = 0;
+	s->pid = 0;
+	s->first_obj = s->next_obj;
+}
+
+static inline uint32_t cpu_last_pid(const struct cstate *s, uint16_t cpu)
+{
+	return cpu < s->ncpu && s->cpu_gen[cpu] == s->gen ? s->cpu_pid[cpu]
+							   : 0;
+}
+
+static inline void cpu_set_pid(struct cstate *s, uint16_t cpu, uint32_t pid)
+{
+	if (cpu >= s->ncpu) {
+		uint32_t n = s->ncpu ? s->ncpu : 16;
+
+		while (n <= cpu)
+			n *= 2;
+		s->cpu_pid = grow0(s->cpu_pid, s->ncpu, n);
+		s->cpu_gen = grow0(s->cpu_gen, s->ncpu, n);
+		s->ncpu = n;
+	}
+	s->cpu_gen[cpu] = s->gen;
+	s->cpu_pid[cpu] = pid;
+}
+
+/*
+ * The call site a free is predicted to have: the site of the last free of
+ * an object from the same allocation site, when the object was allocated
+ * in this block.  Returns false when there is no prediction.
+ */
+static bool free_site_pred(const struct cstate *s, uint32_t obj,
+			   uint32_t *site)
+{
+	uint32_t i, as;
+
+	if (obj == KMT_OBJ_NONE || obj < s->first_obj || obj >= s->next_obj)
+		return false;
+	i = obj - s->first_obj;
+	if (i >= s->nbsite || s->bsite_gen[i] != s->gen)
+		return false;
+	as = s->bsite[i];
+	if (as >= s->nstr || s->fsite_gen[as] != s->gen)
+		return false;
+	*site = s->fsite[as];
+	return true;
+}
+
+/* after an event: remember allocation sites and free sites */
+static void note_sites(struct cstate *s, const struct kmt_event *ev,
+		       unsigned int kind)
+{
+	uint32_t i;
+
+	if (ev->obj == KMT_OBJ_NONE || ev->obj < s->first_obj)
+		return;
+	i = ev->obj - s->first_obj;
+	if (i >= s->nbsite)
+		return;
+	if (kind == KMT_KIND_ALLOC) {
+		s->bsite[i] = ev->site;
+		s->bsite_gen[i] = s->gen;
+	} else if (kind == KMT_KIND_FREE && s->bsite_gen[i] == s->gen &&
+		   s->bsite[i] < s->nstr) {
+		s->fsite[s->bsite[i]] = ev->site;
+		s->fsite_gen[s->bsite[i]] = s->gen;
+	}
+}
+
+static void encode_event(struct bbuf *b, struct cstate *s,
+			 struct pred *tab, const struct kmt_event *ev,
+			 unsigned int unit)
+{
+	unsigned int x = 0, kind = kmt_event_kind(ev->type);
+	bool mem = is_mem(ev->type), p = false, obj_x, site_known = false;
+	uint32_t psite = 0;
+	struct pred *pr = NULL;
+
+	if (ev->cpu != s->cpu)
+		x |= X_CPU;
+	if (ev->pid != cpu_last_pid(s, ev->cpu))
+		x |= X_PID;
+	if (!mem && ev->flags)
+		x |= X_FLAGS;
+	if (mem && kind == KMT_KIND_ALLOC)
+		obj_x = ev->obj != ((ev->flags & KMT_F_FAILED) ? KMT_OBJ_NONE
+							       : s->next_obj);
+	else if (mem && kind == KMT_KIND_FREE)
+		obj_x = ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj;
+	else
+		obj_x = ev->obj != KMT_OBJ_NONE;
+	if (obj_x)
+		x |= X_OBJ;
+	if (mem) {
+		pr = pred_of(tab, s->nstr, ev);
+		p = pred_match(pr, s->gen, ev);
+		if (ev->u.mem.alloc_cpu != default_acpu(ev))
+			x |= X_ACPU;
+		if (kind == KMT_KIND_FREE &&
+		    free_site_pred(s, ev->obj, &psite)) {
+			site_known = true;
+			if (psite != ev->site)
+				x |= X_SITE;
+		}
+	}
+	bb_u8(b, ev->type | (x ? 0x40u : 0) | (p ? 0x80u : 0));
+	if (x == X_CPU && ev->cpu < 128) {
+		bb_u8(b, X_CPU_INLINE | ev->cpu);
+		x = 0;
+	} else if (x) {
+		bb_u8(b, x);
+	}
+	if (x & X_CPU)
+		bb_var(b, ev->cpu);
+	if (x & X_PID)
+		bb_var(b, ev->pid);
+	if (x & X_FLAGS)
+		bb_u8(b, ev->flags);
+	bb_var(b, zigzag((int64_t)(ev->ts - s->ts) / unit_ns[unit]));
+	s->cpu = ev->cpu;
+	cpu_set_pid(s, ev->cpu, ev->pid);
+	s->ts = ev->ts;
+	if (obj_x)
+		bb_var(b, ev->obj == KMT_OBJ_NONE ? 0 : (uint64_t)ev->obj + 1);
+	if (mem) {
+		if (!obj_x && kind == KMT_KIND_FREE) {
+			bb_var(b, ev->obj == KMT_OBJ_NONE ?
+				  0 : (uint64_t)(s->next_obj - ev->obj));
+			site_known = site_known &&
+				     free_site_pred(s, ev->obj, &psite);
+		}
+		if (!site_known || (x & X_SITE))
+			bb_var(b, ev->site);
+		if (!p) {
+			bb_u8(b, ev->flags);
+			bb_var(b, ev->u.mem.bytes_req);
+			bb_var(b, zigzag((int64_t)ev->u.mem.bytes_alloc -
+					 (int64_t)ev->u.mem.bytes_req));
+			bb_var(b, ev->u.mem.gfp);
+			bb_var(b, ev->u.mem.cache);
+			bb_var(b, (uint16_t)(ev->u.mem.node + 1));
+			bb_u8(b, ev->u.mem.order);
+			bb_u8(b, ev->u.mem.migratetype);
+			pred_set(pr, s->gen, ev);
+		}
+		if (x & X_ACPU)
+			bb_var(b, ev->u.mem.alloc_cpu);
+	} else {
+		bb_var(b, ev->u.vm.addr);
+		bb_var(b, ev->u.vm.len);
+		bb_var(b, ev->u.vm.arg);
+	}
+	if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
+	    kind == KMT_KIND_ALLOC)
+		s->next_obj = ev->obj + 1;
+	if (mem)
+		note_sites(s, ev, kind);
+}
+
+/* ts unit of a block: 1 (1000 ns) when every delta is whole microseconds */
+static unsigned int block_unit(const struct kmt_event *ev, size_t n,
+			       uint64_t first)
+{
+	uint64_t prev = first;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((ev[i].ts - prev) % 1000)
+			return 0;
+		prev = ev[i].ts;
+	}
+	return 1;
+}
+
+
+static void encode_meta(const struct kmt_trace *t, struct bbuf *m)
+{
+	const struct kmt_meta *mt = &t->meta;
+	const struct kmt_counts *c = &t->counts;
+	char line[600];
+	int n;
+
+#define META_S(k, v)							\
+	do {								\
+		if (v) {						\
+			n = snprintf(line, sizeof(line), "%s=%s\n", k, v); \
+			bb_put(m, line, (size_t)n < sizeof(line) ?	\
+				(size_t)n : sizeof(line) - 1);		\
+		}							\
+	} while (0)
+#define META_U(k, v)							\
+	do {								\
+		n = snprintf(line, sizeof(line), "%s=%" PRIu64 "\n", k,	\
+			     (uint64_t)(v));				\
+		bb_put(m, line, (size_t)n);				\
+	} while (0)
+	META_S("kernel", mt->kernel);
+	META_S("hostname", mt->hostname);
+	META_S("events", mt->events);
+	META_S("command", mt->command);
+	META_S("format", mt->format);
+	META_U("cpus", mt->cpus);
+	META_U("page_size", mt->page_size);
+	META_U("start_time", mt->start_time);
+	META_U("hashed_ptrs", (uint64_t)(int64_t)mt->hashed_ptrs);
+	for (uint32_t i = 0; i < mt->nr_lost_cpus; i++)
+		if (mt->lost_events[i]) {
+			n = snprintf(line, sizeof(line),
+				     "lost_events_cpu%u=%" PRIu64 "\n", i,
+				     mt->lost_events[i]);
+			bb_put(m, line, (size_t)n);
+		}
+	META_U("base_ts", t->base_ts);
+	META_U("nr_objs", t->nr_objs);
+	META_U("nr_events", t->nr_ev);
+	META_U("count.lines", c->lines);
+	META_U("count.events", c->events);
+	META_U("count.ignored", c->ignored);
+	META_U("count.unknown_events", c->unknown_events);
+	for (int i = 0; i < KMT_SKIP_NR; i++) {
+		n = snprintf(line, sizeof(line), "count.skipped.%s=%" PRIu64
+			     "\n", kmt_skip_reason_name((enum kmt_skip_reason)i),
+			     c->skipped[i]);
+		bb_put(m, line, (size_t)n);
+	}
+	META_U("count.precapture_frees", c->precapture_frees);
+	META_U("count.implicit_frees", c->implicit_frees);
+	META_U("count.failed_allocs", c->failed_allocs);
+	META_U("count.remote_frees", c->remote_frees);
+	META_U("count.duplicate_allocs", c->duplicate_allocs);
+	META_U("count.reordered", c->reordered);
+#undef META_S
+#undef META_U
+}
+
+/*
+ * Encode @t into @out; with @compress false the blocks stay raw (for the
+ * bytes/event figure).
+ */
+static int encode(const struct kmt_trace *t, bool compress, struct bbuf *out,
+		  size_t *raw_total, struct kmt_error *err)
+{
+	struct bbuf meta = { 0 }, raw = { 0 }, idx = { 0 };
+	uint32_t nstr = t->strs.nr ? t->strs.nr : 1;
+	struct pred *tab = kmb_xcalloc((size_t)nstr * 8, sizeof(*tab));
+	struct cstate s;
+	uint32_t nblocks = 0;
+	size_t hdr_start;
+	void *zbuf = NULL;
+	size_t zcap = 0;
+
+	*raw_total = 0;
+	cstate_init(&s, nstr);
+	bb_put(out, KMT_MAGIC, KMT_MAGIC_LEN);
+	bb_u32(out, KMT_VERSION);
+	hdr_start = out->len;
+	bb_u32(out, 0);		/* header bytes, patched below */
+	encode_meta(t, &meta);
+	bb_u32(out, (uint32_t)meta.len);
+	bb_put(out, meta.p, meta.len);
+	bb_u32(out, nstr);
+	for (uint32_t i = 1; i < t->strs.nr; i++) {
+		bb_u32(out, t->strs.len[i]);
+		bb_put(out, t->strs.str[i], t->strs.len[i]);
+	}
+	{
+		uint32_t h = (uint32_t)(out->len - hdr_start - 4);
+
+		memcpy(out->p + hdr_start, &h, 4);	/* LE hosts */
+	}
+	for (size_t i = 0; i < t->nr_ev; i += KMT_BLOCK_EVENTS) {
+		size_t n = t->nr_ev - i < KMT_BLOCK_EVENTS ? t->nr_ev - i
+							   : KMT_BLOCK_EVENTS;
+		const struct kmt_event *ev = t->ev + i;
+		unsigned int unit = block_unit(ev, n, ev[0].ts);
+		uint32_t first_obj = s.next_obj;
+		uint8_t codec = 0;
+		const void *payload;
+		size_t plen;
+
+		raw.len = 0;
+		cstate_block(&s, ev[0].ts, (uint32_t)n);
+		for (size_t j = 0; j < n; j++)
+			encode_event(&raw, &s, tab, &ev[j], unit);
+		*raw_total += raw.len;
+		payload = raw.p;
+		plen = raw.len;
+#if HAVE_ZSTD
+		if (compress) {
+			size_t bound = ZSTD_compressBound(raw.len), r;
+
+			if (bound > zcap) {
+				zcap = bound;
+				zbuf = kmb_xrealloc(zbuf, zcap);
+			}
+			r = ZSTD_compress(zbuf, zcap, raw.p, raw.len, 3);
+			if (!ZSTD_isError(r) && r < raw.len) {
+				payload = zbuf;
+				plen = r;
+				codec = 1;
+			}
+		}
+#endif
+		bb_u64(&idx, out->len);
+		bb_u64(&idx, ev[0].ts);
+		bb_u32(&idx, (uint32_t)n);
+		bb_u32(out, (uint32_t)n);
+		bb_u32(out, (uint32_t)raw.len);
+		bb_u32(out, (uint32_t)plen);
+		bb_u8(out, codec);
+		bb_u8(out, unit);
+		bb_u16(out, 0);
+		bb_u64(out, ev[0].ts);
+		bb_u32(out, first_obj);
+		bb_put(out, payload, plen);
+		nblocks++;
+	}
+	{
+		uint64_t index_off = out->len;
+
+		bb_u32(out, nblocks);
+		bb_put(out, idx.p, idx.len);
+		bb_u64(out, index_off);
+		bb_put(out, TRAILER_MAGIC, 8);
+	}
+	cstate_free(&s);
+	free(meta.p);
+	free(raw.p);
+	free(idx.p);
+	free(tab);
+	free(zbuf);
+	(void)err;
+	return 0;
+}
+
+int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,
+	       struct kmt_error *err)
+{
+	struct bbuf b = { 0 };
+	size_t raw;
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	rc = encode(t, true, &b, &raw, err);
+	*out = b.p;
+	*outlen = b.len;
+	return rc;
+}
+
+size_t kmt_raw_event_bytes(const struct kmt_trace *t)
+{
+	struct bbuf b = { 0 };
+	struct kmt_error err;
+	size_t raw = 0;
+
+	encode(t, false, &b, &raw, &err);
+	free(b.p);
+	return raw;
+}
+
+int kmt_write(const struct kmt_trace *t, const char *path,
+	      struct kmt_error *err)
+{
+	void *img;
+	size_t len;
+	int rc = kmt_encode(t, &img, &len, err);
+
+	if (rc)
+		return rc;
+	if (!strcmp(path, "-")) {
+		if (fwrite(img, 1, len, stdout) != len || fflush(stdout))
+			rc = -EIO;
+	} else {
+		rc = kmb_write_file_atomic(path, img, len);
+	}
+	free(img);
+	if (rc) {
+		memset(err, 0, sizeof(*err));
+		err->code = KMB_EX_IOERR;
+		snprintf(err->file, sizeof(err->file), "%s", path);
+		snprintf(err->msg, sizeof(err->msg), "cannot write: %s",
+			 strerror(-rc));
+		return err->code;
+	}
+	return 0;
+}
+
+/* ---- decoder ---- */
 
 bool kmt_is_kmt(const void *buf, size_t len)
 {
 	return len >= KMT_MAGIC_LEN && !memcmp(buf, KMT_MAGIC, KMT_MAGIC_LEN);
 }
 
-int kmt_decode(const void *buf, size_t len, const char *name,
-	       struct kmt_trace *t, struct kmt_error *err)
+struct rd {
+	const uint8_t *p, *e;
+	bool bad;
+};
+
+static inline uint8_t rd_u8(struct rd *r)
+{
+	if (r->p >= r->e) {
+		r->bad = true;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	uint32_t v = 0;
+
+	if (r->e - r->p < 4) {
+		r->bad = true;
+		r->p = r->e;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)r->p[i] << (8 * i);
+	r->p += 4;
+	return v;
+}
+
+static uint64_t rd_u64(struct rd *r)
+{
+	uint64_t lo = rd_u32(r);
+
+	return lo | (uint64_t)rd_u32(r) << 32;
+}
+
+static inline uint64_t rd_var(struct rd *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned int s = 0; s < 64; s += 7) {
+		uint8_t c;
+
+		if (r->p >= r->e) {
+			r->bad = true;
+			return 0;
+		}
+		c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << s;
+		if (!(c & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+static int fail(struct kmt_error *err, const char *name, const char *what)
 {
 	memset(err, 0, sizeof(*err));
 	err->code = KMB_EX_DATAERR;
 	snprintf(err->file, sizeof(err->file), "%s", name);
-	snprintf(err->msg, sizeof(err->msg), "%s", ".kmt not supported yet");
+	snprintf(err->msg, sizeof(err->msg), "corrupt .kmt file: %s", what);
 	return err->code;
 }
 
-size_t kmt_raw_event_bytes(const struct kmt_trace *t)
+static void meta_kv(struct kmt_trace *t, const char *k, size_t kn,
+		    const char *v, size_t vn)
 {
+	struct kmt_meta *m = &t->meta;
+	struct kmt_counts *c = &t->counts;
+	char key[64], val[32];
+	uint64_t x = 0;
+	bool num;
+
+	if (kn >= sizeof(key))
+		return;
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+#define STR(name, field)						\
+	if (!strcmp(key, name)) {					\
+		free(m->field);						\
+		m->field = strndup(v, vn);				\
+		return;							\
+	}
+	STR("kernel", kernel);
+	STR("hostname", hostname);
+	STR("events", events);
+	STR("command", command);
+	STR("format", format);
+#undef STR
+	if (vn >= sizeof(val))
+		return;
+	memcpy(val, v, vn);
+	val[vn] = '\0';
+	num = kmb_parse_u64(val, &x, false);
+	if (!strcmp(key, "hashed_ptrs")) {
+		m->hashed_ptrs = num && x <= 1 ? (int)x : -1;
+		return;
+	}
+	if (!num)
+		return;
+	if (!strcmp(key, "cpus") && x <= 65536)
+		m->cpus = (uint32_t)x;
+	else if (!strcmp(key, "page_size") && x <= (1u << 20))
+		m->page_size = (uint32_t)x;
+	else if (!strcmp(key, "start_time"))
+		m->start_time = x;
+	else if (!strncmp(key, "lost_events_cpu", 15)) {
+		uint64_t cpu;
+
+		if (kmb_parse_u64(key + 15, &cpu, false) && cpu < 4096)
+			kmt_meta_add_lost(m, (uint32_t)cpu, x);
+	} else if (!strcmp(key, "base_ts"))
+		t->base_ts = x;
+	else if (!strcmp(key, "count.lines"))
+		c->lines = x;
+	else if (!strcmp(key, "count.events"))
+		c->events = x;
+	else if (!strcmp(key, "count.ignored"))
+		c->ignored = x;
+	else if (!strcmp(key, "count.unknown_events"))
+		c->unknown_events = x;
+	else if (!strcmp(key, "count.precapture_frees"))
+		c->precapture_frees = x;
+	else if (!strcmp(key, "count.implicit_frees"))
+		c->implicit_frees = x;
+	else if (!strcmp(key, "count.failed_allocs"))
+		c->failed_allocs = x;
+	else if (!strcmp(key, "count.remote_frees"))
+		c->remote_frees = x;
+	else if (!strcmp(key, "count.duplicate_allocs"))
+		c->duplicate_allocs = x;
+	else if (!strcmp(key, "count.reordered"))
+		c->reordered = x;
+	else if (!strncmp(key, "count.skipped.", 14))
+		for (int i = 0; i < KMT_SKIP_NR; i++)
+			if (!strcmp(key + 14, kmt_skip_reason_name(
+					      (enum kmt_skip_reason)i)))
+				c->skipped[i] = x;
+}
+
+static void decode_meta(struct kmt_trace *t, const char *p, size_t n)
+{
+	const char *e = p + n;
+
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *eq;
+
+		if (!nl)
+			nl = e;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (eq)
+			meta_kv(t, p, (size_t)(eq - p), eq + 1,
+				(size_t)(nl - eq - 1));
+		p = nl + 1;
+	}
+}
+
+/*
+ * Decode @n events of one block's raw stream into @out.  0, or -1 when the
+ * stream is inconsistent.
+ */
+static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
+			unsigned int unit, struct kmt_event *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kmt_event *ev = &out[i];
+		uint8_t b0 = rd_u8(r), x = 0;
+		unsigned int type = b0 & 0x3f, kind;
+		bool p = b0 & 0x80;
+		uint64_t v;
+
+		if (type == KMT_EV_NONE || type >= KMT_EV_NR)
+			return -1;
+		kind = kmt_event_kind((enum kmt_event_type)type);
+		memset(ev, 0, sizeof(*ev));
+		ev->type = (uint8_t)type;
+		ev->obj = KMT_OBJ_NONE;
+		if (b0 & 0x40)
+			x = rd_u8(r);
+		if (x & X_CPU_INLINE) {
+			s->cpu = x & 0x7f;
+			x = 0;
+		} else if (x & X_CPU) {
+			v = rd_var(r);
+			if (v >= MAX_CPUS)
+				return -1;
+			s->cpu = (uint16_t)v;
+		}
+		if (x & X_PID) {
+			v = rd_var(r);
+			if (v > UINT32_MAX)
+				return -1;
+			cpu_set_pid(s, s->cpu, (uint32_t)v);
+		}
+		ev->cpu = s->cpu;
+		ev->pid = cpu_last_pid(s, s->cpu);
+		if (x & X_FLAGS)
+			ev->flags = rd_u8(r);
+		s->ts += (uint64_t)(unzigzag(rd_var(r)) * unit_ns[unit]);
+		ev->ts = s->ts;
+		if (x & X_OBJ) {
+			v = rd_var(r);
+			if (v > UINT32_MAX)
+				return -1;
+			ev->obj = v ? (uint32_t)(v - 1) : KMT_OBJ_NONE;
+		}
+		if (is_mem(type)) {
+			struct pred *pr;
+			uint32_t psite;
+			bool known = false;
+
+			if (kind == KMT_KIND_FREE && !(x & X_OBJ)) {
+				v = rd_var(r);
+				if (v > s->next_obj)
+					return -1;
+				if (v)
+					ev->obj = s->next_obj - (uint32_t)v;
+			}
+			if (kind == KMT_KIND_FREE)
+				known = free_site_pred(s, ev->obj, &psite);
+			if (known && !(x & X_SITE)) {
+				ev->site = psite;
+			} else {
+				v = rd_var(r);
+				if (v >= s->nstr)
+					return -1;
+				ev->site = (uint32_t)v;
+			}
+			pr = pred_of(tab, s->nstr, ev);
+			if (p) {
+				if (pr->gen != s->gen)
+					return -1;
+				ev->flags = pr->flags;
+				ev->u.mem.bytes_req = pr->bytes_req;
+				ev->u.mem.bytes_alloc = pr->bytes_alloc;
+				ev->u.mem.gfp = pr->gfp;
+				ev->u.mem.cache = pr->cache;
+				ev->u.mem.node = pr->node;
+				ev->u.mem.order = pr->order;
+				ev->u.mem.migratetype = pr->mt;
+			} else {
+				uint64_t req, cache, node;
+				int64_t d;
+
+				ev->flags = rd_u8(r);
+				req = rd_var(r);
+				d = unzigzag(rd_var(r));
+				v = rd_var(r);
+				cache = rd_var(r);
+				node = rd_var(r);
+				if (req > UINT32_MAX ||
+				    (int64_t)req + d < 0 ||
+				    (int64_t)req + d > (int64_t)UINT32_MAX ||
+				    v > UINT32_MAX || cache >= s->nstr ||
+				    node > 0xffff)
+					return -1;
+				ev->u.mem.bytes_req = (uint32_t)req;
+				ev->u.mem.bytes_alloc =
+					(uint32_t)((int64_t)req + d);
+				ev->u.mem.gfp = (gfp_t)v;
+				ev->u.mem.cache = (uint32_t)cache;
+				ev->u.mem.node = (int16_t)((uint16_t)node - 1);
+				ev->u.mem.order = rd_u8(r);
+				ev->u.mem.migratetype = rd_u8(r);
+				pred_set(pr, s->gen, ev);
+			}
+			if (kind == KMT_KIND_ALLOC && !(x & X_OBJ) &&
+			    !(ev->flags & KMT_F_FAILED))
+				ev->obj = s->next_obj;
+			if (x & X_ACPU) {
+				v = rd_var(r);
+				if (v > 0xffff)
+					return -1;
+				ev->u.mem.alloc_cpu = (uint16_t)v;
+			} else {
+				ev->u.mem.alloc_cpu = default_acpu(ev);
+			}
+		} else {
+			ev->u.vm.addr = rd_var(r);
+			ev->u.vm.len = rd_var(r);
+			ev->u.vm.arg = rd_var(r);
+		}
+		if (ev->obj != KMT_OBJ_NONE && kind == KMT_KIND_ALLOC &&
+		    ev->obj >= s->next_obj) {
+			if (ev->obj == UINT32_MAX - 1)
+				return -1;
+			s->next_obj = ev->obj + 1;
+		}
+		if (is_mem(type))
+			note_sites(s, ev, kind);
+		if (r->bad)
+			return -1;
+	}
 	return 0;
 }
 
-int kmt_write(const struct kmt_trace *t, const char *path,
-	      struct kmt_error *err)
+int kmt_decode(const void *buf, size_t len, const char *name,
+	       struct kmt_trace *t, struct kmt_error *err)
 {
+	struct rd r = { buf, (const uint8_t *)buf + len, false };
+	struct rd h;
+	uint32_t version, hlen, mlen, nstr;
+	const uint8_t *blocks_end;
+	uint64_t index_off;
+	struct pred *tab = NULL;
+	struct cstate s = { 0 };
+	size_t cap = 0;
+	void *zbuf = NULL;
+	size_t zcap = 0;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->meta.hashed_ptrs = -1;
 	memset(err, 0, sizeof(*err));
-	err->code = KMB_EX_SOFTWARE;
-	snprintf(err->msg, sizeof(err->msg), "%s", ".kmt not supported yet");
-	return err->code;
+	if (!kmt_is_kmt(buf, len))
+		return fail(err, name, "no .kmt magic");
+	r.p += KMT_MAGIC_LEN;
+	version = rd_u32(&r);
+	if (r.bad)
+		return fail(err, name, "truncated header");
+	if (version != KMT_VERSION) {
+		fail(err, name, "");
+		snprintf(err->msg, sizeof(err->msg),
+			 ".kmt version %u is not supported (this is %u)",
+			 version, KMT_VERSION);
+		return err->code;
+	}
+	hlen = rd_u32(&r);
+	if (r.bad || hlen > (size_t)(r.e - r.p))
+		return fail(err, name, "truncated header");
+	h = (struct rd){ r.p, r.p + hlen, false };
+	r.p += hlen;
+	mlen = rd_u32(&h);
+	if (h.bad || mlen > (size_t)(h.e - h.p))
+		return fail(err, name, "bad metadata length");
+	decode_meta(t, (const char *)h.p, mlen);
+	h.p += mlen;
+	nstr = rd_u32(&h);
+	if (h.bad || nstr == 0 || nstr > MAX_STRINGS ||
+	    (nstr - 1) > (size_t)(h.e - h.p) / 4) {
+		rc = fail(err, name, "bad string table");
+		goto out;
+	}
+	for (uint32_t i = 1; i < nstr; i++) {
+		uint32_t n = rd_u32(&h);
+
+		if (h.bad || n == 0 || n > (size_t)(h.e - h.p)) {
+			rc = fail(err, name, "bad string table");
+			goto out;
+		}
+		if (kmt_str_intern(&t->strs, (const char *)h.p, n) != i) {
+			rc = fail(err, name, "duplicate string");
+			goto out;
+		}
+		h.p += n;
+	}
+	/* the trailer names where the blocks end */
+	{
+		const uint8_t *e = (const uint8_t *)buf + len;
+		struct rd tr;
+
+		if (e - r.p < 20 || memcmp(e - 8, TRAILER_MAGIC, 8)) {
+			rc = fail(err, name, "no trailer (truncated?)");
+			goto out;
+		}
+		tr = (struct rd){ e - 16, e - 8, false };
+		index_off = rd_u64(&tr);
+		if (index_off < (uint64_t)(r.p - (const uint8_t *)buf) ||
+		    index_off > len - 20) {
+			rc = fail(err, name, "bad index offset");
+			goto out;
+		}
+		blocks_end = (const uint8_t *)buf + index_off;
+	}
+	tab = kmb_xcalloc((size_t)nstr * 8, sizeof(*tab));
+	cstate_init(&s, nstr);
+	while (r.p < blocks_end) {
+		uint32_t n, raw_len, plen, first_obj;
+		uint8_t codec, unit;
+		uint64_t first_ts;
+		const uint8_t *payload;
+		struct rd br;
+
+		n = rd_u32(&r);
+		raw_len = rd_u32(&r);
+		plen = rd_u32(&r);
+		codec = rd_u8(&r);
+		unit = rd_u8(&r);
+		rd_u8(&r);
+		rd_u8(&r);
+		first_ts = rd_u64(&r);
+		first_obj = rd_u32(&r);
+		if (r.bad || n == 0 || n > KMT_BLOCK_EVENTS ||
+		    plen > (size_t)(blocks_end - r.p) || unit > 1 ||
+		    codec > 1 || raw_len > (size_t)n * 64 ||
+		    first_obj != s.next_obj) {
+			rc = fail(err, name, "bad block header (truncated?)");
+			goto out;
+		}
+		payload = r.p;
+		r.p += plen;
+		if (codec == 1) {
+#if HAVE_ZSTD
+			size_t got;
+
+			if (raw_len > zcap) {
+				zcap = raw_len;
+				zbuf = kmb_xrealloc(zbuf, zcap);
+			}
+			got = ZSTD_decompress(zbuf, zcap, payload, plen);
+			if (ZSTD_isError(got) || got != raw_len) {
+				rc = fail(err, name, "bad compressed block");
+				goto out;
+			}
+			payload = zbuf;
+#else
+			rc = fail(err, name, "zstd-compressed blocks need "
+					     "libzstd");
+			err->code = KMB_EX_UNAVAILABLE;
+			rc = err->code;
+			goto out;
+#endif
+		} else if (plen != raw_len) {
+			rc = fail(err, name, "bad block length");
+			goto out;
+		}
+		if (t->nr_ev + n > cap) {
+			cap = cap ? cap * 2 : 256;
+			while (cap < t->nr_ev + n)
+				cap *= 2;
+			t->ev = kmb_xrealloc(t->ev, cap * sizeof(*t->ev));
+		}
+		br = (struct rd){ payload, payload + raw_len, false };
+		cstate_block(&s, first_ts, n);
+		if (decode_block(&br, &s, tab, unit, t->ev + t->nr_ev, n) ||
+		    br.p != br.e) {
+			rc = fail(err, name, "bad event data");
+			goto out;
+		}
+		t->nr_ev += n;
+	}
+	{
+		uint32_t nblocks;
+
+		r.p = blocks_end;
+		nblocks = rd_u32(&r);
+		if (r.bad || nblocks != s.gen ||
+		    (size_t)(r.e - r.p) != (size_t)nblocks * 20 + 16) {
+			rc = fail(err, name, "bad index");
+			goto out;
+		}
+	}
+	t->nr_objs = s.next_obj;
+	/* every object id of a free must have been allocated */
+	for (size_t i = 0; i < t->nr_ev; i++)
+		if (t->ev[i].obj != KMT_OBJ_NONE &&
+		    t->ev[i].obj >= t->nr_objs) {
+			rc = fail(err, name, "object id out of range");
+			goto out;
+		}
+	free(t->meta.format);
+	t->meta.format = kmb_xstrdup("kmt");
+	kmt_trace_finish(t);
+out:
+	cstate_free(&s);
+	free(tab);
+	free(zbuf);
+	if (rc)
+		kmt_trace_free(t);
+	return rc;
 }

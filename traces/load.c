@@ -46,7 +46,7 @@ static inline size_t mix(uint64_t k)
 
 static void map_init(struct live_map *m)
 {
-	m->mask = 1023;
+	m->mask = 63;
 	m->nr = 0;
 	m->slot = kmb_xcalloc(m->mask + 1, sizeof(*m->slot));
 }
@@ -389,7 +389,7 @@ static int load_text(struct kmt_parser *p, struct kmt_trace *t,
 
 	while ((rc = kmt_parser_next(p, &r, err)) > 0) {
 		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
+			cap = cap ? cap * 2 : 256;
 			ev = kmb_xrealloc(ev, cap * sizeof(*ev));
 			ptr = kmb_xrealloc(ptr, cap * sizeof(*ptr));
 		}
@@ -439,6 +439,32 @@ void kmt_trace_finish(struct kmt_trace *t)
 		t->nr_cpus = 1;
 	if (!t->meta.page_size)
 		t->meta.page_size = 4096;
+}
+
+int kmt_trace_load_mem(const char *buf, size_t len,
+		       const struct kmt_opts *opts, struct kmt_trace *t,
+		       struct kmt_error *err)
+{
+	struct kmt_parser *p;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	memset(err, 0, sizeof(*err));
+	t->meta.hashed_ptrs = -1;
+	if (kmt_is_kmt(buf, len))
+		return kmt_decode(buf, len, opts && opts->name ? opts->name
+							      : "<memory>",
+				  t, err);
+	p = kmt_parser_open_mem(buf, len, opts, &t->strs, &t->meta);
+	rc = load_text(p, t, err);
+	kmt_parser_close(p);
+	if (rc) {
+		kmt_trace_free(t);
+		return rc;
+	}
+	t->meta.format = kmb_xstrdup("text");
+	kmt_trace_finish(t);
+	return 0;
 }
 
 int kmt_trace_load(const char *path, const struct kmt_opts *opts,

@@ -1056,7 +1056,8 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 	r->ev.cpu = (uint16_t)cpu;
 	r->ev.ts = ts;
 	r->ev.obj = KMT_OBJ_NONE;
-	r->ev.u.mem.node = KMT_NODE_NONE;
+	if (kmt_event_kind(type) != KMT_KIND_VM)
+		r->ev.u.mem.node = KMT_NODE_NONE;
 	if (decode_event(p, r, q, e, ret))
 		return -1;
 	p->last_ts = ts;

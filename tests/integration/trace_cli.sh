@@ -2,7 +2,7 @@
 # `kmbench trace`: help, cat round trip, stdin, compressed input, stat
 # --json, and bad input (FILE:LINE, exit codes).
 . "$(dirname "$0")/tap.sh"
-plan 21
+plan 26
 d="$KMB_SOURCE_ROOT/tests/data/wild-traces"
 slub="$d/ezequielgarcia__kmem-probe-framework__Logs_slab_compare_kmem_SLUB.log.txt"
 t="$tap_tmp"
@@ -47,6 +47,18 @@ expect_exit 64 "a directory" "$KMBENCH" trace info "$t"
 head -c 3000 /dev/urandom > "$t/garbage"
 run "$KMBENCH" trace info "$t/garbage"
 check "binary garbage: exit 65, not a crash" '[ $rc = 65 ]'
+expect_exit 0 "convert to .kmt" "$KMBENCH" trace convert "$slub" "$t/s.kmt"
+expect_exit 0 "cat reads the .kmt" "$KMBENCH" trace cat "$t/s.kmt"
+printf '%s\n' "$out" > "$t/c.txt"
+check ".kmt keeps every event (cat of .kmt = cat of the text)" \
+	'cmp -s "$t/a.txt" "$t/c.txt"'
+head -c 200 "$t/s.kmt" > "$t/cut.kmt"
+run "$KMBENCH" trace info "$t/cut.kmt"
+check "a truncated .kmt: exit 65 with a message" \
+	'[ $rc = 65 ] && printf "%s" "$err" | grep -q "cut.kmt: corrupt .kmt"'
+run_stdin "$t/s.kmt" "$KMBENCH" trace info -
+check ".kmt on standard input" \
+	'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^format: *kmt"'
 : > "$t/empty"
 expect_exit 0 "an empty file is an empty trace" "$KMBENCH" trace info "$t/empty"
 finish

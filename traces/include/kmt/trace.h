@@ -269,6 +269,10 @@ struct kmt_trace {
  */
 int kmt_trace_load(const char *path, const struct kmt_opts *opts,
 		   struct kmt_trace *t, struct kmt_error *err);
+/* The same from memory (.kmt image or uncompressed text). */
+int kmt_trace_load_mem(const char *buf, size_t len,
+		       const struct kmt_opts *opts, struct kmt_trace *t,
+		       struct kmt_error *err);
 void kmt_trace_free(struct kmt_trace *t);
 
 /* Write @t as .kmt to @path atomically.  0 or exit code with @err. */

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the .kmt format: lossless round trip of every wild trace,
+ * compactness on a regular trace, truncated and corrupted files.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "kmt/kmt.h"
+#include "kmt/trace.h"
+#include "util.h"
+
+static bool same(const struct kmt_trace *a, const struct kmt_trace *b)
+{
+	if (a->nr_ev != b->nr_ev || a->nr_objs != b->nr_objs ||
+	    a->base_ts != b->base_ts || a->strs.nr != b->strs.nr)
+		return false;
+	for (uint32_t i = 1; i < a->strs.nr; i++)
+		if (strcmp(a->strs.str[i], b->strs.str[i]))
+			return false;
+	return !a->nr_ev || !memcmp(a->ev, b->ev, a->nr_ev * sizeof(*a->ev));
+}
+
+TEST(round_trip_wild_traces)
+{
+	const char *dir = th_srcpath("tests/data/wild-traces");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	REQUIRE(d);
+	while ((de = readdir(d))) {
+		struct kmt_opts opts = { .lenient = true };
+		struct kmt_trace a, b;
+		struct kmt_error err;
+		char path[4096];
+		void *img;
+		size_t len;
+
+		if (!strstr(de->d_name, ".txt"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		REQUIRE(kmt_trace_load(path, &opts, &a, &err) == 0);
+		REQUIRE(kmt_encode(&a, &img, &len, &err) == 0);
+		CHECK(kmt_is_kmt(img, len));
+		CHECK_EQ(kmt_decode(img, len, "x", &b, &err), 0);
+		if (!same(&a, &b))
+			th_fail(__FILE__, __LINE__, "%s differs", de->d_name);
+		CHECK_EQ(b.counts.implicit_frees, a.counts.implicit_frees);
+		CHECK_EQ(b.meta.page_size, a.meta.page_size);
+		kmt_trace_free(&b);
+		kmt_trace_free(&a);
+		free(img);
+		n++;
+	}
+	closedir(d);
+	CHECK(n >= 40);
+}
+
+/*
+ * A trace shaped like a kernel's: 16 allocation sites with fixed sizes,
+ * each object freed at its site's own free site (9 times in 10), runs of
+ * events on one CPU (a switch every 4 events on average), microsecond
+ * timestamps, up to 64 objects live.
+ */
+static void regular_trace(struct kmt_trace *t, size_t n)
+{
+	uint64_t ts = 0, r = 42;
+	uint32_t live[64], live_site[64], nlive = 0;
+	uint16_t cpu = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->meta.hashed_ptrs = -1;
+	t->ev = kmb_xcalloc(n, sizeof(*t->ev));
+	for (uint32_t s = 0; s < 32; s++) {
+		char name[32];
+		int k = snprintf(name, sizeof(name), "site_%u+0x10/0x80", s);
+
+		kmt_str_intern(&t->strs, name, (size_t)k);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct kmt_event *ev = &t->ev[i];
+
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		ts += 1000 * (1 + (r >> 60));
+		if ((r >> 50) % 4 == 0)
+			cpu ^= 1;
+		ev->ts = ts;
+		ev->cpu = cpu;
+		ev->pid = 100 + cpu;
+		ev->u.mem.node = KMT_NODE_NONE;
+		if (nlive == 64 || (nlive && (r >> 33) % 2)) {
+			uint32_t j = (uint32_t)((r >> 20) % nlive);
+
+			ev->type = KMT_EV_KFREE;
+			ev->obj = live[j];
+			ev->site = (r >> 40) % 10 ? live_site[j] + 16
+						  : 17 + (uint32_t)((r >> 44) % 16);
+			ev->u.mem.alloc_cpu = ev->cpu;
+			live[j] = live[--nlive];
+			live_site[j] = live_site[nlive];
+		} else {
+			ev->type = KMT_EV_KMALLOC;
+			ev->site = 1 + (uint32_t)((r >> 40) % 16);
+			ev->obj = t->nr_objs++;
+			ev->u.mem.bytes_req = 8u << (ev->site % 8);
+			ev->u.mem.bytes_alloc = ev->u.mem.bytes_req;
+			ev->u.mem.gfp = GFP_KERNEL;
+			live_site[nlive] = ev->site;
+			live[nlive++] = ev->obj;
+		}
+	}
+	t->nr_ev = n;
+	kmt_trace_finish(t);
+}
+
+TEST(at_most_4_bytes_per_event)
+{
+	struct kmt_trace t, u;
+	struct kmt_error err;
+	void *img;
+	size_t len, raw;
+
+	regular_trace(&t, 200000);
+	raw = kmt_raw_event_bytes(&t);
+	printf("# %.2f bytes/event before compression\n",
+	       (double)raw / (double)t.nr_ev);
+	/* the format's target: at most 4 bytes per event before zstd */
+	if (raw > 4 * t.nr_ev)
+		th_fail(__FILE__, __LINE__, "%.2f bytes/event",
+			(double)raw / (double)t.nr_ev);
+	REQUIRE(kmt_encode(&t, &img, &len, &err) == 0);
+	CHECK_EQ(kmt_decode(img, len, "x", &u, &err), 0);
+	CHECK(same(&t, &u));
+	kmt_trace_free(&u);
+	kmt_trace_free(&t);
+	free(img);
+}
+
+TEST(truncated_and_corrupted)
+{
+	struct kmt_opts opts = { .lenient = true };
+	struct kmt_trace a, b;
+	struct kmt_error err;
+	void *img;
+	size_t len;
+	int ok_after_flip = 0;
+
+	REQUIRE(kmt_trace_load(th_srcpath("tests/data/wild-traces/"
+					  "lore-stable__rostedt_2024__print_"
+					  "fields.txt"),
+			       &opts, &a, &err) == 0);
+	REQUIRE(kmt_encode(&a, &img, &len, &err) == 0);
+	for (size_t n = 0; n < len; n++) {
+		uint8_t *cut = kmb_xmalloc(n ? n : 1);
+
+		memcpy(cut, img, n);
+		if (kmt_decode(cut, n, "cut.kmt", &b, &err) == 0) {
+			th_fail(__FILE__, __LINE__, "truncated at %zu read", n);
+			kmt_trace_free(&b);
+		} else {
+			CHECK_EQ(err.code, KMB_EX_DATAERR);
+		}
+		free(cut);
+	}
+	CHECK(strstr(err.msg, "corrupt .kmt") != NULL);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t *m = kmb_xmalloc(len);
+
+		memcpy(m, img, len);
+		m[i] ^= 0x5a;
+		if (kmt_decode(m, len, "flip.kmt", &b, &err) == 0) {
+			ok_after_flip++;
+			kmt_trace_free(&b);
+		} else {
+			CHECK_EQ(err.code, KMB_EX_DATAERR);
+		}
+		free(m);
+	}
+	/* a flip in the metadata text or the index may still decode */
+	CHECK(ok_after_flip < (int)len);
+	kmt_trace_free(&a);
+	free(img);
+}

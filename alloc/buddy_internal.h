@@ -42,6 +42,15 @@ static inline void set_pageblock_migratetype(unsigned long pfn, int mt)
 	buddy_pageblock_mt[pfn >> pageblock_order] = (uint8_t)mt;
 }
 
+/* Internal consistency checks at debug level 2 and above (VM_BUG_ON). */
+#define BUDDY_BUG_ON(cond)						\
+	do {								\
+		if (KMM_DEBUG >= 2 && unlikely(cond))			\
+			buddy_bug(#cond, __FILE__, __LINE__);		\
+	} while (0)
+
+__noreturn __cold void buddy_bug(const char *what, const char *file, int line);
+
 /* Per-CPU statistics; only the owning CPU's thread writes its row. */
 struct buddy_cpu_stats {
 	unsigned long stat[NR_BUDDY_STATS];

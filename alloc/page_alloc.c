@@ -83,6 +83,8 @@ static void del_from_free_list(struct zone *zone, struct page *page,
 {
 	struct free_area *area = &zone->free_area[order];
 
+	BUDDY_BUG_ON(!PageBuddy(page) || page->private != order);
+
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
 	page->private = 0;
@@ -308,6 +310,10 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned int order)
 void __free_one_page(struct zone *zone, unsigned long pfn, unsigned int order,
 		     int mt)
 {
+	BUDDY_BUG_ON(!IS_ALIGNED(pfn, 1UL << order));
+	BUDDY_BUG_ON(pfn < zone->zone_start_pfn ||
+		     pfn + (1UL << order) > zone_end_pfn(zone));
+	BUDDY_BUG_ON(PageBuddy(pfn_to_page(pfn)));
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct page *buddy = pfn_to_page(buddy_pfn);
@@ -378,6 +384,24 @@ unsigned int gfp_to_alloc_flags(gfp_t gfp)
 	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
 		flags |= ALLOC_NO_WATERMARKS;
 	return flags;
+}
+
+/* --- debugging -------------------------------------------------------- */
+
+void buddy_bug(const char *what, const char *file, int line)
+{
+	fprintf(stderr, "kmm: BUG at %s:%d: %s\n", file, line, what);
+	abort();
+}
+
+/*
+ * Debug level 3: the whole invariant checker after every allocation and
+ * free.  O(pages), and only with one CPU (it reads every CPU's lists).
+ */
+static inline void buddy_debug_check(void)
+{
+	if (KMM_DEBUG >= 3 && kmm_nr_cpus() == 1 && buddy_check(stderr))
+		buddy_bug("buddy_check() failed", __FILE__, __LINE__);
 }
 
 /* --- allocation ------------------------------------------------------- */
@@ -511,6 +535,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		page = __alloc_pages_slowpath(gfp, order, hz);
 	if (page)
 		buddy_stat(BUDDY_ALLOC);
+	buddy_debug_check();
 	return page;
 }
 
@@ -665,6 +690,7 @@ void __free_pages(struct page *page, unsigned int order)
 	}
 	if (put_page_testzero(page))
 		free_the_page(page, pfn, order);
+	buddy_debug_check();
 }
 
 void free_pages(unsigned long addr, unsigned int order)

@@ -79,8 +79,11 @@ TEST(kmap_gives_the_frame_bytes_and_a_pkmap_address)
 	uint64_t kva;
 
 	setup();
+	/*
+	 * A freed page may keep an unused, unflushed pkmap slot (as in the
+	 * kernel), so only a page never kmapped is known to have no address.
+	 */
 	p = high_page();
-	CHECK(page_address(p) == NULL);
 	v = kmap(p);
 	REQUIRE(v);
 	CHECK(page_address(p) == v);

@@ -49,6 +49,12 @@
 #include "kmm/slab.h"
 #include "slab_internal.h"
 
+/* cmpxchg16b inline rather than a libatomic call (x86_64 has had it since
+ * the first generations; the kernel requires it for SLUB's fast path) */
+#if defined(__x86_64__)
+#pragma GCC target("cx16")
+#endif
+
 __thread enum slab_path kmm_last_alloc_path;
 struct kmem_cache **slab_frame_cache;
 uintptr_t slab_frame_bias;
@@ -133,8 +139,13 @@ static inline bool cmpxchg_double(void *p, uintptr_t o1, unsigned long o2,
 	unsigned __int128 old = ((unsigned __int128)o2 << 64) | o1;
 	unsigned __int128 new = ((unsigned __int128)n2 << 64) | n1;
 
+#if defined(__x86_64__)
+	(void)order;	/* lock cmpxchg16b is a full barrier */
+	return __sync_bool_compare_and_swap((unsigned __int128 *)p, old, new);
+#else
 	return __atomic_compare_exchange_n((unsigned __int128 *)p, &old, new,
 					   false, order, __ATOMIC_RELAXED);
+#endif
 }
 
 static inline bool slab_cmpxchg(struct page *slab, void *old_fl,
@@ -232,6 +243,28 @@ static void set_track(struct kmem_cache *s, void *object, int which,
 	t->cpu = smp_processor_id();
 	t->pid = (int)getpid();
 	t->when = __atomic_add_fetch(&slab_track_seq, 1, __ATOMIC_RELAXED);
+}
+
+/* After a report: the object's last allocation and free (STORE_USER) */
+static void report_tracks(struct kmem_cache *s, void *object)
+{
+	static const char *const what[2] = { "Allocated", "Freed" };
+	char msg[256];
+
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct slab_track *t = get_track(s, object, i);
+
+		if (!t->addr)
+			continue;
+		snprintf(msg, sizeof(msg), "INFO: %s by 0x%lx seq=%lu cpu=%d "
+			 "pid=%d\n", what[i], t->addr, t->when, t->cpu, t->pid);
+		if (slab_report_hook)
+			slab_report_hook(msg);
+		else
+			fputs(msg, stderr);
+	}
 }
 
 /* Fill the object's debug areas: red zones with @val, poison if free. */
@@ -350,6 +383,9 @@ static void *build_freelist(struct kmem_cache *s, char *base,
 
 		if (slab_debug_cache(s))
 			init_object(s, p, SLUB_RED_INACTIVE);
+		if (s->flags & SLAB_STORE_USER)
+			memset(get_track(s, p, 0), 0,
+			       2 * sizeof(struct slab_track));
 		if (s->ctor)
 			s->ctor(p);
 	}
@@ -660,6 +696,7 @@ static void *alloc_debug(struct kmem_cache *s, gfp_t gfp)
 
 	if (!check_object(s, object, SLUB_RED_INACTIVE)) {
 		/* corrupted: leak it (as the kernel does) and try another */
+		report_tracks(s, object);
 		return alloc_debug(s, gfp);
 	}
 	init_object(s, object, SLUB_RED_ACTIVE);
@@ -688,10 +725,12 @@ static void free_debug(struct kmem_cache *s, struct page *slab, void *x)
 	if (on_freelist(s, slab, x)) {
 		pthread_mutex_unlock(&n->list_lock);
 		slab_report(s, x, "Object already free (double free)");
+		report_tracks(s, x);
 		return;
 	}
 	if (!check_object(s, x, SLUB_RED_ACTIVE)) {
 		pthread_mutex_unlock(&n->list_lock);
+		report_tracks(s, x);
 		return;
 	}
 	set_track(s, x, 1, (unsigned long)__builtin_return_address(0));

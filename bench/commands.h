@@ -31,15 +31,13 @@ int cmd_frag(int argc, char **argv);
 
 /* Sub-benchmarks of `kmbench bench` (one file each) */
 int bench_vmalloc(bool json);
+int bench_slab(bool json);
 int bench_fault(bool json);
 int bench_buddy(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
 
-/* `kmbench bench slab [--json]` (bench_slab.c) */
-#include <stdbool.h>
-int bench_slab(bool json);
 int cmd_replay(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -482,6 +482,9 @@ TEST(debug_double_free)
 	kmem_cache_free(s, p);
 	kmem_cache_free(s, p);
 	CHECK(reported("BUG dbg: Object already free"));
+	CHECK(reported("INFO: Allocated by 0x"));
+	CHECK(reported("INFO: Freed by 0x"));
+	CHECK(reported("cpu=0 pid="));
 	CHECK_EQ(slab_check_cache(s), 0);
 	kmem_cache_free(s, q);
 	stop_capture();

@@ -8,7 +8,7 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP sqlite3 command-line tool not installed"
 	exit 0
 fi
-plan 23
+plan 24
 export KMBENCH_REPLAY="$KMB_SOURCE_ROOT/tests/data/matrix/fake-replay.sh"
 t=$tap_tmp
 mkdir -p "$t/tr"
@@ -99,7 +99,18 @@ check "the merged database equals one run" \
 expect_exit 65 "merge never overwrites its output" "$KMBENCH" results \
 	merge "$t/s1/matrix.db" -o "$t/merged.db"
 
-# 5. bad command lines
+# 5. hyperfine times each cell's whole command
+if command -v hyperfine >/dev/null 2>&1; then
+	"$KMBENCH" matrix --traces "$t/tr/a.kmt" --allocators kmm,glibc \
+		--reps 1 --hyperfine --out "$t/hf" 2>/dev/null
+	check "--hyperfine stores hyperfine's JSON for each ok cell" \
+		'[ "$(q "$t/hf" "SELECT count(*) FROM cells WHERE hyperfine_json LIKE '"'%\"mean\"%'"'")" = 2 ]'
+else
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP hyperfine not installed"
+fi
+
+# 6. bad command lines
 expect_exit 64 "--shard 3/2 is a usage error" "$KMBENCH" matrix \
 	--traces "$t/tr/a.kmt" --shard 3/2 --out "$t/x"
 expect_exit 65 "a missing trace is bad input" "$KMBENCH" matrix \

@@ -24,7 +24,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define MAX_PLOTS 8
+#define MAX_PLOTS REPORT_MAX_PLOTS
 
 struct plot_entry {
 	const char *name, *title;
@@ -316,8 +316,13 @@ static void plot_bars(struct plot_ctx *pc, const char *name,
 	snprintf(file, sizeof(file), "%s.dat", name);
 	n = bars_data(pc, file, metric, pc->allocs, pc->nallocs);
 	if (n <= 0) {
-		snprintf(e->reason, sizeof(e->reason), "no cell reports %s",
-			 metric);
+		if (!strncmp(metric, "hw_", 3))
+			snprintf(e->reason, sizeof(e->reason), "no cell has"
+				 " hardware counter readings (see"
+				 " hardware_counters in the environment)");
+		else
+			snprintf(e->reason, sizeof(e->reason), "no cell"
+				 " reports %s", metric);
 		return;
 	}
 	snprintf(e->sentence, sizeof(e->sentence), "%s", sentence);
@@ -741,7 +746,7 @@ static void plot_usage(FILE *fp)
 "usage: kmbench plot [--baseline ALLOC] [--no-render] [RESULTS_DIR]\n\n"
 "Writes the summary table (summary.txt, also on stdout), gnuplot data and\n"
 "scripts with PNG and SVG images (plots/), report.html and report.md for\n"
-"a matrix run (default: results/latest).  Ratios are against --baseline\n"
+"a matrix run (default: results/latest, here or in the source tree).  Ratios are against --baseline\n"
 "(default glibc, else the first allocator).  --no-render writes data and\n"
 "scripts only.  The scripts come from analysis/ ($KMBENCH_ANALYSIS).\n");
 }
@@ -769,7 +774,8 @@ int cmd_plot(int argc, char **argv)
 			dir = argv[i];
 		}
 	}
-	pc.dir = dir ? dir : "results/latest";
+	pc.dir = dir ? dir : access("results/latest", F_OK) == 0 ?
+		 "results/latest" : KMBENCH_SOURCE_ROOT "/results/latest";
 	snprintf(path, sizeof(path), "%s/matrix.db", pc.dir);
 	if (access(path, R_OK)) {
 		kmb_warn("%s: %s (run kmbench matrix first)", path,
@@ -824,6 +830,11 @@ int cmd_plot(int argc, char **argv)
 		  "TLB misses per 1000 memory accesses of the replay under the"
 		  " software TLB model, per trace and allocator: how well"
 		  " each allocator keeps the working set on few pages.");
+	plot_bars(&pc, "tlb_hw", "Hardware dTLB load misses per 1000"
+		  " instructions", "hw_dtlb_misses_per_1k_instr",
+		  "misses per 1000 instructions",
+		  "Data-TLB load misses the CPU counted during each replay per"
+		  " 1000 instructions (perf events), per trace and allocator.");
 	plot_trace_hist(&pc);
 	plot_fidelity(&pc);
 	ret = write_reports(&pc) ? KMB_EX_IOERR : 0;

@@ -105,6 +105,8 @@ void res_free_strings(char **v, size_t n);
  *	footprint_per_live	peak_footprint_bytes / peak_live_bytes
  *	fidelity_class_pct	100 * fidelity.kmalloc_class agree / total
  *	fidelity_cache_pct	100 * fidelity.cache_size agree / total
+ *	hw_dtlb_misses_per_1k_instr  1000 * counters.hardware
+ *				dtlb_load_misses / instructions
  * 0, or -1 with a message.
  */
 int res_values(struct res_db *db, const char *metric, const char *trace,

@@ -25,6 +25,8 @@ static const struct derived derived[] = {
 	  "fidelity.kmalloc_class.total", 100 },
 	{ "fidelity_cache_pct", "fidelity.cache_size.agree",
 	  "fidelity.cache_size.total", 100 },
+	{ "hw_dtlb_misses_per_1k_instr", "counters.hardware.dtlb_load_misses",
+	  "counters.hardware.instructions", 1000 },
 };
 
 #define CELL_FILTER							\

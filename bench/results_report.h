@@ -37,7 +37,7 @@ struct plot_failed {
 struct plot_failed *plot_failed_cells(struct res_db *db, size_t *n);
 void plot_free_failed(struct plot_failed *f, size_t n);
 
-#define REPORT_MAX_PLOTS 8
+#define REPORT_MAX_PLOTS 10
 
 struct plot_report {
 	const char *dir;	/* the run directory; reports go there */

@@ -5,14 +5,23 @@
  * [--json]`: one trace through one allocator, with a readable table or one
  * JSON object (docs/results-schema.md).
  *
+ * Text traces are converted to .kmt once: the result is cached under a
+ * hash of the file's bytes (cache_path()), so a second replay of the same
+ * file starts at once.
+ *
  * kmm and null replay in this process; the baselines in their helper
  * executables (replay_helper.h).  For every timed replay of a real
  * allocator the null backend replays the same image too, and its cost per
  * op is printed beside the allocator's (the harness floor).
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -24,6 +33,7 @@
 #include "util.h"
 
 #if __has_include("kmt/trace.h")
+#include "kmt/kmt.h"
 #include "kmt/trace.h"
 #define HAVE_KMT 1
 #else
@@ -666,21 +676,105 @@ static void print_table(const struct replay_args *a,
 		       (unsigned long long)r->verify_bad);
 }
 
+#if HAVE_KMT
+/*
+ * The .kmt cache of converted text traces: $KMBENCH_CACHE_DIR, else
+ * $XDG_CACHE_HOME/kmbench/traces, else ~/.cache/kmbench/traces; a file is
+ * named by a hash of the trace's bytes and of the kmbench program that
+ * converted it (a rebuilt parser converts again).  Into @buf; NULL when
+ * @path is no regular file, is already .kmt, or no cache directory exists.
+ */
+static const char *cache_path(const char *path, char *buf, size_t len)
+{
+	const char *dir = getenv("KMBENCH_CACHE_DIR");
+	char base[PATH_MAX - 96];
+	struct stat st, self;
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	const unsigned char *p;
+	void *map;
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		close(fd);
+		return NULL;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	p = map;
+	if (kmt_is_kmt(p, (size_t)st.st_size)) {
+		munmap(map, (size_t)st.st_size);
+		return NULL;
+	}
+	for (off_t i = 0; i < st.st_size; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, p + i, st.st_size - i < 8 ? (size_t)(st.st_size - i)
+						     : 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	munmap(map, (size_t)st.st_size);
+	if (stat("/proc/self/exe", &self))
+		memset(&self, 0, sizeof(self));
+	if (dir) {
+		snprintf(base, sizeof(base), "%s", dir);
+	} else if (getenv("XDG_CACHE_HOME")) {
+		snprintf(base, sizeof(base), "%s/kmbench/traces",
+			 getenv("XDG_CACHE_HOME"));
+	} else if (getenv("HOME")) {
+		snprintf(base, sizeof(base), "%s/.cache/kmbench/traces",
+			 getenv("HOME"));
+	} else {
+		return NULL;
+	}
+	if (kmb_mkdir_p(base, 0755))
+		return NULL;
+	if (snprintf(buf, len, "%s/%016llx-%llx-%llx.kmt", base,
+		     (unsigned long long)h, (unsigned long long)st.st_size,
+		     (unsigned long long)self.st_mtime ^
+		     (unsigned long long)self.st_size) >= (int)len)
+		return NULL;
+	return buf;
+}
+#endif
+
 static struct replay_image *load_image(const char *path)
 {
 #if HAVE_KMT
 	struct kmt_trace t;
 	struct kmt_error err;
 	struct replay_image *im;
-	int ret;
+	char cbuf[PATH_MAX];
+	const char *cached = cache_path(path, cbuf, sizeof(cbuf));
+	int ret = -1;
 
 	memset(&t, 0, sizeof(t));
 	memset(&err, 0, sizeof(err));
-	ret = kmt_trace_load(path, NULL, &t, &err);
+	if (cached && access(cached, R_OK) == 0)
+		ret = kmt_trace_load(cached, NULL, &t, &err);
 	if (ret) {
-		kmt_error_print(&err);
-		replay_load_error = ret;
-		return NULL;
+		if (ret > 0)	/* a bad cache file: convert again */
+			kmt_trace_free(&t);
+		memset(&err, 0, sizeof(err));
+		ret = kmt_trace_load(path, NULL, &t, &err);
+		if (ret) {
+			kmt_error_print(&err);
+			replay_load_error = ret;
+			return NULL;
+		}
+		if (cached) {
+			struct kmt_error werr;
+
+			memset(&werr, 0, sizeof(werr));
+			kmt_write(&t, cached, &werr);	/* best effort */
+		}
 	}
 	im = replay_image_build(&t, path);
 	kmt_trace_free(&t);

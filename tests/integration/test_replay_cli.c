@@ -270,3 +270,35 @@ TEST(bad_usage_and_bad_input_are_clear_errors)
 	free(out);
 	remove(bad);
 }
+
+TEST(text_traces_are_converted_once_into_the_cache)
+{
+	char dir[64], cmd[4096], *out;
+	struct dirent *d;
+	struct jv *a, *b;
+	int rc, files = 0;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/tmp/kmb-replay-cache-%d", (int)getpid());
+	setenv("KMBENCH_CACHE_DIR", dir, 1);
+	a = replay_json(th_srcpath("tests/data/replay/crafted.txt"), "null",
+			"", &rc);
+	CHECK_EQ(rc, 0);
+	dp = opendir(dir);
+	REQUIRE(dp);
+	while ((d = readdir(dp)))
+		files += strstr(d->d_name, ".kmt") != NULL;
+	closedir(dp);
+	CHECK_EQ(files, 1);
+	b = replay_json(th_srcpath("tests/data/replay/crafted.txt"), "null",
+			"", &rc);
+	CHECK_EQ(rc, 0);
+	if (a && b)
+		check_events(b, a, "from the cache");
+	jv_free(a);
+	jv_free(b);
+	unsetenv("KMBENCH_CACHE_DIR");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	out = run(cmd, &rc);
+	free(out);
+}

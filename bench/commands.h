@@ -39,6 +39,7 @@ int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);
 
 int cmd_replay(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_pgo(int argc, char **argv);

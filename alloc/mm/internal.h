@@ -17,6 +17,8 @@
 /* vma_tree.c: augmented AVL tree keyed by vm_start */
 void vt_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 void vt_erase(struct mm_struct *mm, struct vm_area_struct *vma);
+/* A balanced tree of the @nr VMAs @v (address order) in O(nr). */
+void vt_build(struct mm_struct *mm, struct vm_area_struct **v, long nr);
 /* After vm_start/vm_end of @vma changed without changing the order. */
 void vt_update(struct mm_struct *mm, struct vm_area_struct *vma);
 /*

@@ -403,17 +403,21 @@ void mmget(struct mm_struct *mm)
 	mm_unlock_all();
 }
 
-/* Tear down every mapping and free the mm. */
+/*
+ * Tear down every mapping and free the mm.  The tree goes as a whole, not
+ * VMA by VMA (no rebalancing), as the kernel destroys its maple tree.
+ */
 static void exit_mmap(struct mm_struct *mm)
 {
-	while (!list_empty(&mm->vma_list)) {
-		struct vm_area_struct *vma = list_first_entry(&mm->vma_list,
-			struct vm_area_struct, vm_list);
+	struct vm_area_struct *vma, *next;
 
+	list_for_each_entry_safe(vma, next, &mm->vma_list, vm_list) {
 		zap_page_range(vma, vma->vm_start, vma->vm_end);
-		vma_unlink(mm, vma);
 		vm_area_free(vma);
 	}
+	INIT_LIST_HEAD(&mm->vma_list);
+	mm->vma_root = NULL;
+	mm->map_count = 0;
 	tlb_shootdown_asid(mm->asid);
 	mm_pgd_free(mm);
 	kmem_cache_free(mm_cachep, mm);
@@ -431,13 +435,16 @@ void mmput(struct mm_struct *mm)
 
 struct mm_struct *dup_mm(struct mm_struct *oldmm)
 {
-	struct vm_area_struct *mpnt;
+	struct vm_area_struct *mpnt, *tmp, **v, **src;
 	struct mm_struct *mm;
+	long nr = 0;
 
 	mm_lock_all();
 	mm = __mm_alloc();
-	if (!mm)
-		goto out;
+	v = calloc(2 * ((size_t)oldmm->map_count + 1), sizeof(*v));
+	if (!mm || !v)
+		goto fail;
+	src = v + oldmm->map_count + 1;
 	mm->mmap_base = oldmm->mmap_base;
 	mm->task_size = oldmm->task_size;
 	mm->limits = oldmm->limits;
@@ -448,26 +455,37 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 	mm->start_brk = oldmm->start_brk;
 	mm->brk = oldmm->brk;
 	mm->start_stack = oldmm->start_stack;
+	mm->premap_unknown = oldmm->premap_unknown;
+	/* the VMAs in order, then their tree at once (O(n), balanced) */
 	for_each_vma(oldmm, mpnt) {
-		struct vm_area_struct *tmp;
-
 		if (mpnt->vm_flags & VM_DONTCOPY)
 			continue;
 		tmp = vm_area_dup(mpnt);
 		if (!tmp)
 			goto fail;
+		tmp->vm_mm = mm;
 		tmp->vm_flags &= ~VM_LOCKED_MASK;	/* not inherited */
-		vma_link(mm, tmp);
-		if (copy_page_range(tmp, mpnt))
-			goto fail;
+		list_add_tail(&tmp->vm_list, &mm->vma_list);
+		mm->map_count++;
+		vma_account(tmp, 1);
+		src[nr] = mpnt;
+		v[nr++] = tmp;
 	}
-	goto out;
-fail:
-	exit_mmap(mm);
-	mm = NULL;
-out:
+	vt_build(mm, v, nr);
+	for (long i = 0; i < nr; i++)
+		if (copy_page_range(v[i], src[i]))
+			goto fail;
+	free(v);
 	mm_unlock_all();
 	return mm;
+fail:
+	free(v);
+	if (mm) {
+		vt_build(mm, NULL, 0);
+		exit_mmap(mm);
+	}
+	mm_unlock_all();
+	return NULL;
 }
 
 long mm_objects_in_use(void)
@@ -529,7 +547,7 @@ static unsigned long __get_unmapped_area(struct mm_struct *mm,
 	}
 	ret = vt_find_gap(mm, len, KMM_MMAP_MIN_ADDR, mm->mmap_base, true);
 	if (IS_ERR_VALUE(ret))	/* as the kernel: fall back bottom-up */
-		ret = vt_find_gap(mm, len, mm->mmap_base, mm->task_size,
+		ret = vt_find_gap(mm, len, TASK_UNMAPPED_BASE, mm->task_size,
 				  false);
 	return ret;
 }
@@ -558,8 +576,10 @@ static struct kmm_file *shmem_zero_setup(unsigned long len)
 {
 	struct kmm_file *f = kmm_file_create("/dev/zero (deleted)", len);
 
-	if (f)
+	if (f) {
 		f->zero_fill = true;
+		f->dev = 0x01;		/* shmem's 00:01 */
+	}
 	return f;
 }
 

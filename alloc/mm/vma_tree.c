@@ -125,6 +125,27 @@ void vt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 	mm->vma_root = __vt_insert(mm->vma_root, vma);
 }
 
+static struct vm_area_struct *__vt_build(struct vm_area_struct **v, long lo,
+					 long hi)
+{
+	struct vm_area_struct *n;
+	long mid;
+
+	if (lo > hi)
+		return NULL;
+	mid = lo + (hi - lo) / 2;
+	n = v[mid];
+	n->vt_left = __vt_build(v, lo, mid - 1);
+	n->vt_right = __vt_build(v, mid + 1, hi);
+	vt_recalc(n);
+	return n;
+}
+
+void vt_build(struct mm_struct *mm, struct vm_area_struct **v, long nr)
+{
+	mm->vma_root = __vt_build(v, 0, nr - 1);
+}
+
 /* Detach the leftmost node of @n into *@min; returns the new subtree. */
 static struct vm_area_struct *vt_take_min(struct vm_area_struct *n,
 					  struct vm_area_struct **min)

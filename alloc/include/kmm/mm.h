@@ -54,6 +54,7 @@
 #define STACK_GUARD_GAP		(256UL << PAGE_SHIFT)
 #define KMM_STACK_TOP		TASK_SIZE
 #define KMM_MMAP_BASE_GAP	(128UL << 20)	/* mmap_base below stack */
+#define TASK_UNMAPPED_BASE	PAGE_ALIGN(TASK_SIZE / 3)	/* bottom-up */
 
 /* vm_flags (include/linux/mm.h values) */
 #define VM_NONE		0x00000000UL

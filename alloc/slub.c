@@ -754,6 +754,23 @@ static void free_debug(struct kmem_cache *s, struct page *slab, void *x)
 	pthread_mutex_unlock(&n->list_lock);
 }
 
+__cold void slab_bug_double_free(struct kmem_cache *s, void *x)
+{
+	slab_report(s, x, "double free or corruption (object 0x%p)", x);
+}
+
+/* KMM_DEBUG >= 3 on a one-CPU machine: the checker after every slow-path
+ * operation (it needs the other CPUs quiescent, so not with more) */
+static inline void slab_debug_check(struct kmem_cache *s)
+{
+#if KMM_DEBUG >= 3
+	if (kmm_nr_cpus() == 1 && slab_check_cache(s))
+		slab_report(s, NULL, "invariant checker failed");
+#else
+	(void)s;
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Slow paths                                                           */
 
@@ -819,6 +836,7 @@ new_cpu_slab:
 load_freelist:
 	c->freelist = get_freepointer(s, freelist);
 	c->tid++;
+	slab_debug_check(s);
 	return freelist;
 }
 
@@ -875,6 +893,11 @@ void __slab_free(struct kmem_cache *s, void *x)
 		set_freepointer(s, x, prior);
 		new.counters = old.counters;
 		was_frozen = new.frozen;
+		if (KMM_DEBUG >= 2 && unlikely(!new.inuse)) {
+			/* no object of the slab is allocated */
+			slab_bug_double_free(s, x);
+			return;
+		}
 		new.inuse--;
 		locked = !new.inuse && prior && !was_frozen;
 		if (locked) {
@@ -910,6 +933,7 @@ void __slab_free(struct kmem_cache *s, void *x)
 	pthread_mutex_unlock(&n->list_lock);
 	slab_stat(c, FREE_REMOVE_PARTIAL);
 	discard_slab(s, slab);
+	slab_debug_check(s);
 }
 
 /*

@@ -597,3 +597,25 @@ TEST(cas_fast_path_variant)
 	kmem_cache_free(s, p[0]);
 	kmem_cache_destroy(s);
 }
+
+TEST(double_free_of_the_last_freed_object)
+{
+#if KMM_DEBUG >= 1
+	struct kmem_cache *s;
+	void *p, *q;
+
+	machine();
+	s = kmem_cache_create("df", 48, 0, SLAB_NO_MERGE, NULL);
+	REQUIRE(s);
+	start_capture();
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	kmem_cache_free(s, p);
+	kmem_cache_free(s, p);
+	CHECK(reported("BUG df: double free or corruption"));
+	CHECK_EQ(slab_check_cache(s), 0);
+	kmem_cache_free(s, q);
+	stop_capture();
+	kmem_cache_destroy(s);
+#endif
+}

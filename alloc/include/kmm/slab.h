@@ -281,6 +281,7 @@ int kmem_cache_shrink(struct kmem_cache *s);
 
 void *__slab_alloc(struct kmem_cache *s, gfp_t gfp);
 void __slab_free(struct kmem_cache *s, void *x);
+void slab_bug_double_free(struct kmem_cache *s, void *x);
 void *kmem_cache_alloc_cas(struct kmem_cache *s, gfp_t gfp);
 void kmem_cache_free_cas(struct kmem_cache *s, void *x);
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t nr,
@@ -384,6 +385,14 @@ static __always_inline void slab_free_fast(struct kmem_cache *s, void *x)
 	struct kmem_cache_cpu *c = slab_this_cpu(s);
 
 	if (likely((uintptr_t)((char *)x - c->slab_base) < c->slab_bytes)) {
+#if KMM_SLAB_HARDENED || KMM_DEBUG >= 1
+		/* the kernel's hardened-freelist check: freeing the object
+		 * that was freed last */
+		if (unlikely(x == c->freelist)) {
+			slab_bug_double_free(s, x);
+			return;
+		}
+#endif
 		set_freepointer(s, x, c->freelist);
 		c->freelist = x;
 		slab_stat(c, FREE_FASTPATH);

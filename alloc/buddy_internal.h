@@ -66,18 +66,20 @@ static inline void buddy_cpu_add(unsigned long *c, long v)
 			 __ATOMIC_RELAXED);
 }
 
-#define buddy_stat_add(item, v)						\
+/* Count @item on @cpu's row (compiled away when KMM_STATS is 0). */
+#define buddy_cpu_stat(cpu, item, v)					\
 	do {								\
 		if (KMM_STATS)						\
-			buddy_cpu_add(&buddy_cpu_stats[smp_processor_id()] \
-				      .stat[item], (v));		\
+			buddy_cpu_add(&buddy_cpu_stats[cpu].stat[item], (v)); \
 	} while (0)
+#define buddy_stat_add(item, v)	buddy_cpu_stat(smp_processor_id(), item, v)
 #define buddy_stat(item)	buddy_stat_add(item, 1)
 
-static inline void buddy_account_pages(long nr)
+/* Footprint: pages handed out minus pages given back, per CPU. */
+static inline void buddy_account_pages(int cpu, long nr)
 {
-	buddy_cpu_add((unsigned long *)&buddy_cpu_stats[smp_processor_id()]
-		      .pages_allocated, nr);
+	buddy_cpu_add((unsigned long *)&buddy_cpu_stats[cpu].pages_allocated,
+		      nr);
 }
 
 /* Zone lock; free_pages changes only under it. */
@@ -131,6 +133,11 @@ static inline unsigned int pindex_to_order(int pindex)
 	return (unsigned int)(pindex / MIGRATE_PCPTYPES);
 }
 
+static inline void pcp_set_count(struct per_cpu_pages *pcp, int count)
+{
+	__atomic_store_n(&pcp->count, count, __ATOMIC_RELAXED);
+}
+
 /* page_alloc.c, zone lock held */
 void __free_one_page(struct zone *zone, unsigned long pfn, unsigned int order,
 		     int mt);
@@ -138,13 +145,14 @@ struct page *__rmqueue(struct zone *zone, unsigned int order, int mt);
 
 /* pcp.c */
 struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt);
-void free_unref_page(struct zone *zone, struct page *page, unsigned int order,
-		     int mt);
+void free_pcppages_bulk(struct zone *zone, int count,
+			struct per_cpu_pages *pcp);
 void pcp_drain_cpu(struct zone *zone, int cpu);
 unsigned long pcp_total_pages(const struct zone *zone);
 
 /* zone.c */
 extern int kmm_zonelist[MAX_NR_ZONES][MAX_NR_ZONES + 1];
+extern struct zone *kmm_preferred_zone[MAX_NR_ZONES];	/* zonelist's first */
 extern signed char kmm_gfp_zone_table[GFP_ZONEMASK + 1];
 
 /* page_alloc.c: report or count misuse of the API */

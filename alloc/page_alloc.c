@@ -416,17 +416,22 @@ static void prep_compound_page(struct page *page, unsigned int order)
 	page[1].compound_order = (unsigned char)order;
 }
 
-static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
+static __always_inline void prep_new_page(struct page *page,
+					  unsigned int order, gfp_t gfp,
+					  int cpu)
 {
 	unsigned long pfn = page_to_pfn(page);
 
 	set_page_count(page, 1);
 	buddy_alloc_order[pfn] = (uint8_t)(order + 1);
-	if (order && (gfp & __GFP_COMP))
-		prep_compound_page(page, order);
-	if (gfp & __GFP_ZERO)
-		memset(kmm_frame_address(page), 0, PAGE_SIZE << order);
-	buddy_account_pages(1L << order);
+	if (unlikely(gfp & (__GFP_COMP | __GFP_ZERO))) {
+		if (order && (gfp & __GFP_COMP))
+			prep_compound_page(page, order);
+		if (gfp & __GFP_ZERO)
+			memset(kmm_frame_address(page), 0, PAGE_SIZE << order);
+	}
+	buddy_account_pages(cpu, 1L << order);
+	buddy_cpu_stat(cpu, BUDDY_ALLOC, 1);
 }
 
 static struct page *rmqueue(struct zone *zone, unsigned int order, int mt)
@@ -463,7 +468,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
 		if (page) {
 			if (zl != kmm_zonelist[hz])
 				buddy_stat(BUDDY_ZONE_FALLBACK);
-			prep_new_page(page, order, gfp);
+			prep_new_page(page, order, gfp, smp_processor_id());
 			return page;
 		}
 	}
@@ -510,10 +515,11 @@ static __cold struct page *__alloc_pages_slowpath(gfp_t gfp,
 	return NULL;
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/* Everything but a pcp hit: bad arguments, refills, other zones, failure. */
+static __noinline struct page *__alloc_pages(gfp_t gfp, unsigned int order,
+					     int hz)
 {
 	struct page *page;
-	int hz;
 
 	if (unlikely(order > MAX_PAGE_ORDER)) {
 		if (!(gfp & __GFP_NOWARN))
@@ -524,7 +530,6 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 				      .misuse[MISUSE_BAD_ORDER], 1);
 		return NULL;
 	}
-	hz = gfp_zone(gfp);
 	if (unlikely(hz < 0)) {
 		buddy_misuse(MISUSE_BAD_GFP, NULL, gfp, order,
 			     "invalid zone modifiers in gfp mask");
@@ -533,10 +538,45 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, hz);
 	if (unlikely(!page))
 		page = __alloc_pages_slowpath(gfp, order, hz);
-	if (page)
-		buddy_stat(BUDDY_ALLOC);
 	buddy_debug_check();
 	return page;
+}
+
+/*
+ * The fast path: the preferred zone is above its low watermark and this
+ * CPU's list for (migratetype, order) has a block - what
+ * get_page_from_freelist() would do, without its loop.
+ */
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	int hz = kmm_gfp_zone_table[gfp & GFP_ZONEMASK];
+
+	if (likely(hz >= 0 && order <= PAGE_ALLOC_COSTLY_ORDER &&
+		   KMM_DEBUG < 3)) {
+		int cpu = smp_processor_id();
+		struct zone *zone = kmm_preferred_zone[hz];
+		struct per_cpu_pages *pcp = &zone->pcp[cpu];
+		struct list_head *list =
+			&pcp->lists[order_to_pindex(gfp_migratetype(gfp), order)];
+
+		if (likely(!list_empty(list)) &&
+		    likely(order ? zone_watermark_ok(zone, order,
+						     low_wmark_pages(zone), hz,
+						     ALLOC_WMARK_LOW) :
+			   (long)zone_free_pages(zone) >
+			   (long)low_wmark_pages(zone) +
+			   zone->lowmem_reserve[hz])) {
+			struct page *page =
+				list_first_entry(list, struct page, lru);
+
+			list_del(&page->lru);
+			pcp_set_count(pcp, pcp->count - (1 << order));
+			buddy_cpu_stat(cpu, BUDDY_PCP_HIT, 1);
+			prep_new_page(page, order, gfp, cpu);
+			return page;
+		}
+	}
+	return __alloc_pages(gfp, order, hz);
 }
 
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
@@ -643,36 +683,56 @@ static inline bool put_page_testzero(struct page *page)
 	return page_ref_dec_and_test(page);
 }
 
-static void free_the_page(struct page *page, unsigned long pfn,
-			  unsigned int order)
+static __noinline void destroy_compound_page(struct page *page,
+					   unsigned int order)
+{
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		page[i].compound_head = 0;
+	page[1].compound_order = 0;
+}
+
+static __noinline void free_one_page(struct zone *zone, unsigned long pfn,
+				     unsigned int order, int mt)
+{
+	zone_lock(zone);
+	__free_one_page(zone, pfn, order, mt);
+	zone_unlock(zone);
+}
+
+static __always_inline void free_the_page(struct page *page,
+					  unsigned long pfn,
+					  unsigned int order)
 {
 	struct zone *zone = page_zone(page);
+	unsigned long flags = page->flags;
+	int cpu = smp_processor_id();
 	int mt;
 
 	buddy_alloc_order[pfn] = 0;
-	if (PageHead(page)) {
-		for (unsigned long i = 1; i < (1UL << order); i++)
-			page[i].compound_head = 0;
-		page[1].compound_order = 0;
-	}
+	if (unlikely(flags & (1UL << PG_head)))
+		destroy_compound_page(page, order);
 	/* whatever the user left there (slab, page table...) is gone */
-	__atomic_store_n(&page->flags, page->flags &
+	__atomic_store_n(&page->flags, flags &
 			 (~((1UL << __NR_PAGEFLAGS) - 1) | (1UL << PG_highmem)),
 			 __ATOMIC_RELAXED);
 	page->_mapcount = -1;
 	page->mapping = NULL;
 	page->index = 0;
 	page->private = 0;
-	buddy_account_pages(-(1L << order));
-	buddy_stat(BUDDY_FREE);
+	buddy_account_pages(cpu, -(1L << order));
+	buddy_cpu_stat(cpu, BUDDY_FREE, 1);
 	mt = get_pfnblock_migratetype(pfn);
-	if (likely(pcp_allowed_order(order))) {
-		free_unref_page(zone, page, order, mt);
+	if (likely(pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES)) {
+		struct per_cpu_pages *pcp = &zone->pcp[cpu];
+		int count = pcp->count + (1 << order);
+
+		list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
+		pcp_set_count(pcp, count);
+		if (unlikely(count >= pcp->high))
+			free_pcppages_bulk(zone, pcp->batch, pcp);
 		return;
 	}
-	zone_lock(zone);
-	__free_one_page(zone, pfn, order, mt);
-	zone_unlock(zone);
+	free_one_page(zone, pfn, order, mt);
 }
 
 void __free_pages(struct page *page, unsigned int order)

@@ -14,17 +14,15 @@
  * Invariants: pcp->count = sum over lists of 2^order pages; every page on
  * lists[pindex] is a block of pindex_to_order(pindex) pages of this zone.
  *
+ * The fast paths (a hit on allocation, a free below high) are inline in
+ * alloc_pages() and free_the_page() (page_alloc.c).
+ *
  * Geometry: batch = zone_batchsize(), high = zone_highsize() (zone.c).
  * A refill takes batch pages (batch >> order blocks, at least 2, for
  * order > 0); a free that brings count to high or above gives back batch
  * pages, oldest first, round-robin over the lists.
  */
 #include "buddy_internal.h"
-
-static inline void pcp_set_count(struct per_cpu_pages *pcp, int count)
-{
-	__atomic_store_n(&pcp->count, count, __ATOMIC_RELAXED);
-}
 
 static int rmqueue_bulk(struct zone *zone, unsigned int order, int count,
 			struct list_head *list, int mt)
@@ -69,7 +67,7 @@ struct page *rmqueue_pcplist(struct zone *zone, unsigned int order, int mt)
 }
 
 /* Give @count pages (at least) of @pcp back to @zone, oldest first. */
-static void free_pcppages_bulk(struct zone *zone, int count,
+__noinline void free_pcppages_bulk(struct zone *zone, int count,
 			       struct per_cpu_pages *pcp)
 {
 	int pindex = 0;
@@ -95,25 +93,6 @@ static void free_pcppages_bulk(struct zone *zone, int count,
 	}
 	zone_unlock(zone);
 	buddy_stat(BUDDY_PCP_DRAIN);
-}
-
-void free_unref_page(struct zone *zone, struct page *page, unsigned int order,
-		     int mt)
-{
-	struct per_cpu_pages *pcp = &zone->pcp[smp_processor_id()];
-	int count;
-
-	if (unlikely(mt >= MIGRATE_PCPTYPES)) {
-		zone_lock(zone);
-		__free_one_page(zone, page_to_pfn(page), order, mt);
-		zone_unlock(zone);
-		return;
-	}
-	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
-	count = pcp->count + (1 << order);
-	pcp_set_count(pcp, count);
-	if (unlikely(count >= pcp->high))
-		free_pcppages_bulk(zone, pcp->batch, pcp);
 }
 
 void pcp_drain_cpu(struct zone *zone, int cpu)

@@ -36,6 +36,7 @@ uint8_t *buddy_block_ready;
 
 /* kmm_zonelist[hz] = populated zones hz, hz-1, ..., 0, then -1 */
 int kmm_zonelist[MAX_NR_ZONES][MAX_NR_ZONES + 1];
+struct zone *kmm_preferred_zone[MAX_NR_ZONES];
 signed char kmm_gfp_zone_table[GFP_ZONEMASK + 1];
 
 static struct kmm_config kmm_cfg;
@@ -208,6 +209,7 @@ static void build_zonelists(void)
 			if (populated_zone(&kmm_zones[z]))
 				kmm_zonelist[hz][n++] = z;
 		kmm_zonelist[hz][n] = -1;
+		kmm_preferred_zone[hz] = &kmm_zones[kmm_zonelist[hz][0]];
 	}
 }
 

@@ -622,8 +622,9 @@ void kmm_tlb_touch(const void *addr, size_t len, unsigned int stride)
 		if (pend > end)
 			pend = end;
 		if (!kva)
-			return;
+			break;
 		for (; p < pend; p += stride, kva += stride)
 			tlb_access(tlb, kva, TLB_ASID_KERNEL, s);
 	}
+	tlb_fold_stats(tlb);
 }

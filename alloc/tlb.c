@@ -331,6 +331,7 @@ int __tlb_access(struct tlb *tlb, uint64_t key, uint64_t vaddr,
 	(void)vaddr;
 	if (__atomic_load_n(&tlb->pending, __ATOMIC_ACQUIRE))
 		tlb_process_mailbox(tlb);
+	tlb_fold_stats(tlb);
 	tlb->st.accesses++;
 	for (l = 0; l < tlb->nr_levels; l++) {
 		struct tlb_array *a = tlb->lookup[l][ps];
@@ -370,6 +371,7 @@ void tlb_access_range(struct tlb *tlb, uint64_t vaddr, uint64_t len,
 		stride = 64;
 	for (uint64_t a = vaddr; a < end; a += stride)
 		tlb_access(tlb, a, asid, ps);
+	tlb_fold_stats(tlb);
 }
 
 /* ---- flushes ---- */
@@ -487,6 +489,7 @@ bool tlb_probe(const struct tlb *tlb, unsigned int level, uint64_t vaddr,
 void tlb_reset_stats(struct tlb *tlb)
 {
 	memset(&tlb->st, 0, sizeof(tlb->st));
+	tlb->fast_hits = 0;
 }
 
 int tlb_check(const struct tlb *tlb, FILE *fp)
@@ -681,5 +684,7 @@ void tlb_model_stats(struct tlb_stats *out)
 
 		for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 			dst[i] += src[i];
+		out->accesses += model_tlbs[cpu]->fast_hits;
+		out->hits[0] += model_tlbs[cpu]->fast_hits;
 	}
 }

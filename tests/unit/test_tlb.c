@@ -38,6 +38,27 @@ TEST(sequential_walk_each_page_misses_once)
 	tlb_destroy(t);
 }
 
+TEST(fast_path_hits_are_counted_after_a_fold)
+{
+	struct tlb *t = tlb_create(NULL);
+
+	REQUIRE(t);
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(tlb_access(t, BASE + (uint64_t)i * 8, 0, TLB_PG_4K),
+			 i ? 1 : 0);
+	tlb_fold_stats(t);
+	CHECK_EQ(t->st.accesses, 100);
+	CHECK_EQ(t->st.hits[0], 99);
+	CHECK_EQ(t->st.misses, 1);
+	/* the next slow-path access folds by itself */
+	tlb_access(t, BASE, 0, TLB_PG_4K);
+	tlb_access(t, BASE + PG, 0, TLB_PG_4K);
+	CHECK_EQ(t->st.accesses, 102);
+	CHECK_EQ(t->st.hits[0], 100);
+	CHECK_EQ(tlb_check(t, stderr), 0);
+	tlb_destroy(t);
+}
+
 TEST(loop_that_fits_l1_hits_after_first_pass)
 {
 	struct tlb *t = tlb_create(NULL);

@@ -134,6 +134,14 @@ struct tlb_mailbox;
 struct tlb {
 	/* hot: the fast path reads these */
 	uint64_t last_key;	/* key of the last access, 0 after a flush */
+	/*
+	 * First-level hits of the fast path not yet added to st.accesses and
+	 * st.hits[0]: one counter, so the fast path is one increment (two
+	 * adjacent ones get merged into a vector add that stalls on store
+	 * forwarding).  tlb_fold_stats() adds them; the slow path,
+	 * tlb_access_range() and kmm_tlb_touch() do it for the caller.
+	 */
+	uint64_t fast_hits;
 	int pending;		/* mailbox has requests (atomic) */
 	struct tlb_stats st;
 	/* cold */
@@ -171,6 +179,7 @@ int __tlb_access(struct tlb *tlb, uint64_t key, uint64_t vaddr,
 /*
  * One data access at @vaddr in address space @asid, mapped by a page of size
  * @ps.  Returns the level that hit (1..nr_levels) or 0 after a page walk.
+ * Read tlb->st after tlb_fold_stats() (see fast_hits).
  */
 static __always_inline int tlb_access(struct tlb *tlb, uint64_t vaddr,
 				      unsigned int asid, enum tlb_pgsize ps)
@@ -179,11 +188,18 @@ static __always_inline int tlb_access(struct tlb *tlb, uint64_t vaddr,
 
 	if (likely(key == tlb->last_key &&
 		   !__atomic_load_n(&tlb->pending, __ATOMIC_RELAXED))) {
-		tlb->st.accesses++;
-		tlb->st.hits[0]++;
+		tlb->fast_hits++;
 		return 1;
 	}
 	return __tlb_access(tlb, key, vaddr, ps);
+}
+
+/* Bring st up to date with the fast path's hits (owner thread only). */
+static inline void tlb_fold_stats(struct tlb *tlb)
+{
+	tlb->st.accesses += tlb->fast_hits;
+	tlb->st.hits[0] += tlb->fast_hits;
+	tlb->fast_hits = 0;
 }
 
 /* Accesses to every @stride-th byte of [vaddr, vaddr + len) */
@@ -230,7 +246,7 @@ void tlb_shootdown_all(void);
 /* Apply queued flushes now (the owning thread; tlb_access does it too) */
 void tlb_process_mailbox(struct tlb *tlb);
 
-/* Sum of every CPU's statistics into @out */
+/* Sum of every CPU's statistics (fast-path hits included) into @out */
 void tlb_model_stats(struct tlb_stats *out);
 
 #endif /* KMM_TLB_H */

@@ -63,6 +63,20 @@ static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
 #define FAULT_FLAG_NOACCT	0x100
 #define SWAP_CLUSTER_MAX	32UL
 
+/*
+ * KMM_DEBUG >= 1: a broken precondition prints what and where, then
+ * aborts (the kernel's VM_BUG_ON).  Compiles away at 0.
+ */
+#define MM_BUG_ON(cond, fmt, ...)					\
+	do {								\
+		if (KMM_DEBUG >= 1 && unlikely(cond))			\
+			mm_bug(__FILE__, __LINE__, fmt, ##__VA_ARGS__);	\
+	} while (0)
+void mm_bug(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn, cold));
+/* KMM_DEBUG >= 3: the whole checker after every VMA operation. */
+void mm_debug_check(struct mm_struct *mm);
+
 /* mmap.c */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
 void vm_area_free(struct vm_area_struct *vma);

@@ -120,6 +120,9 @@ void page_remove_rmap(struct page *page)
 {
 	if (PageZero(page))
 		return;
+	MM_BUG_ON(page->_mapcount < 0, "pfn %lu: unmapped page unmapped "
+		  "again (mapcount %d)", page_to_pfn(page),
+		  page_mapcount(page));
 	if (--page->_mapcount < 0 && PageAnon(page))
 		lru_del(page);
 	put_page(page);

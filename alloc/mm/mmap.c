@@ -22,6 +22,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,6 +477,8 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		if (copy_page_range(v[i], src[i]))
 			goto fail;
 	free(v);
+	mm_debug_check(mm);
+	mm_debug_check(oldmm);
 	mm_unlock_all();
 	return mm;
 fail:
@@ -698,6 +701,7 @@ unsigned long do_mmap(struct mm_struct *mm, struct kmm_file *file,
 
 	mm_lock_all();
 	ret = __do_mmap(mm, file, addr, len, prot, flags, pgoff);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return ret;
 }
@@ -745,6 +749,7 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 
 	mm_lock_all();
 	ret = __do_munmap(mm, start, len);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return (int)(long)ret;
 }
@@ -858,6 +863,7 @@ int do_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
 
 	mm_lock_all();
 	ret = __do_mprotect(mm, start, len, prot);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return ret;
 }
@@ -902,6 +908,7 @@ int do_mlock(struct mm_struct *mm, unsigned long start, unsigned long len,
 
 	mm_lock_all();
 	ret = __do_mlock(mm, start, len, lock);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return ret;
 }
@@ -953,6 +960,7 @@ unsigned long do_brk(struct mm_struct *mm, unsigned long brk)
 
 	mm_lock_all();
 	ret = __do_brk(mm, brk);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return ret;
 }
@@ -1112,6 +1120,7 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 
 	mm_lock_all();
 	ret = __do_mremap(mm, addr, old_len, new_len, flags, new_addr);
+	mm_debug_check(mm);
 	mm_unlock_all();
 	return ret;
 }
@@ -1257,13 +1266,43 @@ void mm_show_status(struct mm_struct *mm, FILE *fp)
 
 /* ---- invariant checker ---- */
 
+void mm_bug(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "kmm: BUG at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static int __mm_check(struct mm_struct *mm);
+
+void mm_debug_check(struct mm_struct *mm)
+{
+	if (KMM_DEBUG >= 3 && __mm_check(mm))
+		mm_bug(__FILE__, __LINE__, "mm %d: invariants broken (above)",
+		       mm->pid);
+}
+
 int mm_check(struct mm_struct *mm)
+{
+	int bad;
+
+	mm_lock_all();
+	bad = __mm_check(mm);
+	mm_unlock_all();
+	return bad;
+}
+
+static int __mm_check(struct mm_struct *mm)
 {
 	unsigned long total = 0, locked = 0, data = 0, exec = 0, stack = 0;
 	struct vm_area_struct *vma, *prev = NULL;
 	int bad;
 
-	mm_lock_all();
 	bad = vt_check(mm);
 	for_each_vma(mm, vma) {
 		unsigned long n = vma_pages(vma), f = vma->vm_flags;
@@ -1312,6 +1351,5 @@ int mm_check(struct mm_struct *mm)
 	}
 	if (mm_check_pages(mm))
 		bad = -1;
-	mm_unlock_all();
 	return bad;
 }

@@ -157,6 +157,8 @@ void swap_duplicate(unsigned long slot)
 
 void swap_free(unsigned long slot)
 {
+	MM_BUG_ON(!slot || slot >= swp.nr || !swp.map[slot],
+		  "swap slot %lu freed but not in use", slot);
 	if (slot && slot < swp.nr && swp.map[slot] && --swp.map[slot] == 0)
 		swp.free[swp.nr_free++] = slot;
 }

@@ -24,6 +24,7 @@ static struct {
 } tests[TH_MAX_TESTS];
 static int nr_tests;
 static int cur_failures;
+static char cur_skip[256];
 
 void th_register(const char *name, th_fn fn)
 {
@@ -48,6 +49,15 @@ void th_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+}
+
+void th_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cur_skip, sizeof(cur_skip), fmt, ap);
+	va_end(ap);
 }
 
 int th_failures(void)
@@ -180,11 +190,15 @@ int main(int argc, char **argv)
 		if (!selected(tests[i].name, argc, argv))
 			continue;
 		cur_failures = 0;
+		cur_skip[0] = '\0';
 		tests[i].fn();
 		run++;
 		if (cur_failures) {
 			failed++;
 			printf("not ok %d - %s\n", run, tests[i].name);
+		} else if (cur_skip[0]) {
+			printf("ok %d - %s # SKIP %s\n", run, tests[i].name,
+			       cur_skip);
 		} else {
 			printf("ok %d - %s\n", run, tests[i].name);
 		}

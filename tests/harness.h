@@ -31,6 +31,11 @@ typedef void (*th_fn)(void);
 void th_register(const char *name, th_fn fn);
 void th_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Mark the current test skipped (TAP "# SKIP reason"), e.g. when it needs
+ * root; the test should return right after.
+ */
+void th_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Number of failed checks in the current test so far. */
 int th_failures(void);
 

@@ -200,6 +200,17 @@ struct replay_image *replay_assemble(struct replay_ev *ev, size_t n,
 				goto fail;
 			}
 			a = &ev[alloc_of[e->obj]];
+			/*
+			 * kfree() of a kmem_cache_alloc() object (and
+			 * kmem_cache_free() of a kmalloc one) is legal: the
+			 * kernel frees into the object's own cache, so the
+			 * replay does too.
+			 */
+			if (a->op + 1 != e->op &&
+			    (a->op == ROP_KMALLOC ||
+			     a->op == ROP_KMEM_CACHE_ALLOC) &&
+			    (e->op == ROP_KFREE || e->op == ROP_KMEM_CACHE_FREE))
+				e->op = (uint8_t)(a->op + 1);
 			if (a->op + 1 != e->op) {
 				kmb_warn("%s: event %zu: %s of an object from %s",
 					 name, i, replay_op_names[e->op],

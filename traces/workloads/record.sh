@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# traces/corpus/record.sh - record the shipped corpus again (as root).
+# traces/workloads/record.sh - record the shipped corpus (traces/corpus/)
+# again, as root.
 #
-#   sudo traces/corpus/record.sh [OUTDIR] [tiny|full|all] [NAME...]
+#   sudo traces/workloads/record.sh [OUTDIR] [tiny|full|all] [NAME...]
 #
 # Runs each workload under `kmbench trace capture --follow` and writes
 # OUTDIR/NAME.trace.zst (full) and OUTDIR/NAME-tiny.trace.zst (about 50k
@@ -11,7 +12,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/../.." && pwd -P)
-out=${1:-$here}
+out=${1:-$root/traces/corpus}
 which=${2:-all}
 shift $(($# < 2 ? $# : 2))
 only=$*
@@ -20,7 +21,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-cc -O2 -o "$work/mmapstorm" "$here/workloads/mmapstorm.c"
+cc -O2 -o "$work/mmapstorm" "$here/mmapstorm.c"
 # the compile workload builds a fixed set of kmbench's own sources
 ccfiles="common/util.c common/json.c alloc/cpu.c bench/main.c
 bench/cmd_run.c bench/cmd_bench.c tests/harness.c traces/capture.c
@@ -73,7 +74,7 @@ run() { # SIZE
 		gcc -O2 -D_GNU_SOURCE -Icfg -Icommon -Ialloc/include -Itraces/include -Ibench \
 		-Itests $(pkg-config --cflags libtracefs libtracecmd) -c $cc
 	rec "network$sfx" kmem,vmalloc,percpu \
-		python3 traces/corpus/workloads/tcploop.py "$mb" "$pings"
+		python3 traces/workloads/tcploop.py "$mb" "$pings"
 	rec "mmap$sfx" kmem,vm ./mmapstorm "$rounds"
 	rec "lifecycle$sfx" kmem,vmalloc,percpu,vm \
 		sh -c "for i in \$(seq $loops); do ls -l /usr/bin | sort -k5 -n | tail -1 >/dev/null; done"

@@ -11,6 +11,7 @@
  *	alloc(e)	allocate for replay event @e; NULL on failure
  *	free(p, e)	free @p, allocated for the event that @e frees
  *	last_path()	kmm: which path served the last allocation
+ *	vm(e, v)	kmm: a process address-space event (mmap, fault, ...)
  *	usable(p, e)	bytes the allocator really gave (internal fragmentation)
  *	footprint()	bytes the allocator holds from the system now
  *	unusable(o)	kmm: unusable index at order @o, for --timeline
@@ -48,6 +49,9 @@ struct backend {
 	void *(*alloc)(const struct replay_ev *e);
 	void (*free)(void *p, const struct replay_ev *e);
 	unsigned int (*last_path)(void);
+	/* a process address-space event; 0 or -errno.  NULL: the backend
+	 * passes over them (counted, not timed) */
+	int (*vm)(const struct replay_ev *e, const struct replay_vm *v);
 	uint64_t (*usable)(void *p, const struct replay_ev *e);
 	uint64_t (*footprint)(void);
 	/* kmm: buddy unusable index x1000 at @order (worst zone), or -1 */

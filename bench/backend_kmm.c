@@ -19,6 +19,15 @@
  *	page_alloc/page_free	alloc_pages(gfp, order) / __free_pages()
  *	vmalloc/vfree		vmalloc(size) / vfree(); alloc_vmap_area's
  *				size less its guard page
+ *	mmap, munmap, brk, mprotect, mremap
+ *				do_mmap (anonymous, MAP_FIXED at the traced
+ *				result), do_munmap, do_brk, do_mprotect,
+ *				do_mremap (to the traced result), on one mm
+ *				per traced pid (mm_task_get; faults on
+ *				mappings made before the capture map them)
+ *	fault			handle_mm_fault (write when the error code
+ *				says so)
+ *	fork, exec, exit	mm_task_fork, mm_task_exec, mm_task_exit
  *
  * --touch goes through kmm's per-CPU TLB model at the simulated kernel
  * addresses (direct map with its page sizes, vmalloc space with 4 KiB).
@@ -33,6 +42,7 @@
 
 #include "backend.h"
 #include "kmm/kmm.h"
+#include "kmm/mm.h"
 #include "kmm/mmzone.h"
 #include "kmm/page.h"
 #include "kmm/pgtable.h"
@@ -45,11 +55,6 @@ static long kmm_pages_at_start;
 static struct kmem_cache **kmm_caches;	/* by replay cache index */
 static unsigned int kmm_nr_caches;
 
-/* ops this backend replays (the image must hold no other) */
-static bool kmm_supports(unsigned int op)
-{
-	return op <= ROP_PERCPU_FREE;
-}
 
 /*
  * Flags and alignment that give a cache of @object_size the traced slab
@@ -118,10 +123,10 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	int ret;
 
 	for (uint64_t i = 0; i < im->nr_ev; i++)
-		if (!kmm_supports(ev[i].op)) {
-			snprintf(err, errlen, "%s events cannot be replayed "
-				 "through kmm yet", replay_op_names[ev[i].op]);
-			return 69;
+		if (ev[i].op >= ROP_NR) {
+			snprintf(err, errlen, "event %llu: unknown op %u",
+				 (unsigned long long)i, ev[i].op);
+			return 70;
 		}
 	while (mem < want && mem < (64ULL << 30))
 		mem <<= 1;
@@ -138,7 +143,7 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	}
 	kmm_misuse_abort = false;
 	if (kmm_kernel_pgtable_init() || kmem_cache_init() || vmalloc_init() ||
-	    tlb_model_init(NULL)) {
+	    tlb_model_init(NULL) || mm_subsys_init()) {
 		snprintf(err, errlen, "cannot set up the kernel address space, "
 			 "slab allocator, vmalloc or TLB model");
 		return 70;
@@ -152,6 +157,8 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 
 static void kmm_exit(void)
 {
+	mm_task_exit_all();
+	mm_subsys_exit();
 	tlb_model_exit();
 	vmalloc_exit();
 	kmem_cache_exit();
@@ -208,6 +215,62 @@ static void kmm_free(void *p, const struct replay_ev *e)
 		vfree(p);
 		break;
 	}
+}
+
+static struct mm_struct *task_mm(uint32_t pid)
+{
+	struct mm_struct *mm = mm_task_get((int)pid);
+
+	if (mm)
+		mm->premap_unknown = true;
+	return mm;
+}
+
+static int kmm_vm(const struct replay_ev *e, const struct replay_vm *v)
+{
+	struct mm_struct *mm;
+	unsigned long r, flags;
+
+	switch (e->op) {
+	case ROP_FORK:
+		return mm_task_fork((int)v->addr, (int)v->arg);
+	case ROP_EXEC:
+		return mm_task_exec((int)v->addr);
+	case ROP_EXIT:
+		mm_task_exit((int)v->addr);
+		return 0;
+	}
+	mm = task_mm(v->pid);
+	if (!mm)
+		return -ENOMEM;
+	switch (e->op) {
+	case ROP_MMAP:
+		flags = (v->arg & (MAP_SHARED | MAP_PRIVATE)) | MAP_ANONYMOUS |
+			MAP_FIXED;
+		if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+			flags |= MAP_PRIVATE;
+		r = do_mmap(mm, NULL, v->addr, v->len, v->arg >> 32, flags, 0);
+		return IS_ERR_VALUE(r) ? (int)r : 0;
+	case ROP_MUNMAP:
+		return do_munmap(mm, v->addr, v->len);
+	case ROP_BRK:
+		do_brk(mm, v->addr);
+		return 0;
+	case ROP_MPROTECT:
+		return do_mprotect(mm, v->addr, v->len, v->arg);
+	case ROP_MREMAP:
+		r = do_mremap(mm, v->addr, v->len, v->arg,
+			      MREMAP_MAYMOVE |
+			      (v->ret != v->addr ? MREMAP_FIXED : 0), v->ret);
+		return IS_ERR_VALUE(r) ? (int)r : 0;
+	case ROP_FAULT:
+		r = handle_mm_fault(mm, v->addr, FAULT_FLAG_USER |
+				    (v->arg & 2 ? FAULT_FLAG_WRITE : 0) |
+				    (v->arg & 16 ? FAULT_FLAG_INSTRUCTION : 0));
+		return r & (VM_FAULT_SIGSEGV | VM_FAULT_SIGBUS |
+			    VM_FAULT_OOM) ? -EFAULT : 0;
+	}
+	return -EINVAL;
 }
 
 static void kmm_tlb_touch_obj(void *p, size_t len)
@@ -346,6 +409,7 @@ static void kmm_leaks(uint64_t *objects, uint64_t *bytes)
 	struct leak_sum l = { 0 };
 	long pages;
 
+	mm_task_exit_all();	/* the processes still alive exit */
 	slab_for_each_cache(leak_cache, &l);
 	drain_all_pages();
 	pages = buddy_pages_allocated() - kmm_pages_at_start -
@@ -385,6 +449,7 @@ const struct backend backend_kmm = {
 	.alloc = kmm_alloc,
 	.free = kmm_free,
 	.last_path = kmm_last_path,
+	.vm = kmm_vm,
 	.usable = kmm_usable,
 	.footprint = kmm_footprint,
 	.unusable = kmm_unusable,

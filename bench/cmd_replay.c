@@ -612,6 +612,13 @@ static void print_table(const struct replay_args *a,
 			const struct hist *nh = null_run ?
 				op_total(null_run, op, &ntmp) : NULL;
 
+			if (!h && r->count[op]) {
+				printf("%-18s %10llu   (passed over: process "
+				       "events replay through kmm only)\n",
+				       replay_op_names[op],
+				       (unsigned long long)r->count[op]);
+				continue;
+			}
 			if (!h)
 				continue;
 			printf("%-18s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f "

@@ -16,7 +16,7 @@ const char *const replay_op_names[ROP_NR] = {
 	"kmalloc", "kfree", "kmem_cache_alloc", "kmem_cache_free",
 	"page_alloc", "page_free", "vmalloc", "vfree",
 	"percpu_alloc", "percpu_free", "mmap", "munmap", "brk", "mprotect",
-	"mremap", "fault", "fork", "exit",
+	"mremap", "fault", "fork", "exit", "exec",
 };
 
 const char *const replay_skip_names[RSKIP_NR] = {
@@ -24,6 +24,7 @@ const char *const replay_skip_names[RSKIP_NR] = {
 	"failed in the traced kernel",
 	"not supported yet",
 	"informational",
+	"no matching sys_exit",
 };
 
 const char *const replay_path_names[RPATH_NR] = {
@@ -144,7 +145,9 @@ struct replay_image *replay_assemble(struct replay_ev *ev, size_t n,
 				     uint64_t total,
 				     const uint64_t skipped[RSKIP_NR],
 				     const struct replay_cache *caches,
-				     unsigned int nr_caches, const char *name)
+				     unsigned int nr_caches,
+				     const struct replay_vm *vm, size_t nr_vm,
+				     const char *name)
 {
 	uint64_t nr_objs = 0, cpu_len[256] = { 0 }, live = 0, peak = 0;
 	uint64_t bytes, sum = 0, req = 0, given = 0, remote = 0;
@@ -172,8 +175,14 @@ struct replay_image *replay_assemble(struct replay_ev *ev, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct replay_ev *e = &ev[i];
 
-		if (e->op >= ROP_MMAP)
+		if (e->op >= ROP_MMAP) {
+			if (e->size >= nr_vm) {
+				kmb_warn("%s: event %zu: %s without its record",
+					 name, i, replay_op_names[e->op]);
+				goto fail;
+			}
 			goto counted;
+		}
 		if (rop_is_alloc(e->op)) {
 			if (alloc_of[e->obj] != UINT32_MAX) {
 				kmb_warn("%s: event %zu: object %u allocated twice",
@@ -242,8 +251,10 @@ counted:
 		uint64_t ev_off = bytes;
 		uint64_t idx_off = ev_off + ALIGN_UP_64(n * sizeof(*ev));
 		uint64_t cache_off = idx_off + ALIGN_UP_64(n * sizeof(*idx));
+		uint64_t vm_off = cache_off + ALIGN_UP_64((uint64_t)(nr_caches + 1)
+							  * sizeof(*caches));
 
-		bytes = cache_off + (uint64_t)(nr_caches + 1) * sizeof(*caches);
+		bytes = vm_off + nr_vm * sizeof(*vm);
 		im = replay_map(bytes);
 		if (!im) {
 			kmb_warn("%s: out of memory for the replay image", name);
@@ -255,6 +266,7 @@ counted:
 		im->ev_off = ev_off;
 		im->idx_off = idx_off;
 		im->cache_off = cache_off;
+		im->vm_off = vm_off;
 	}
 	snprintf(im->trace_name, sizeof(im->trace_name), "%s", name);
 	im->total = total;
@@ -284,6 +296,9 @@ counted:
 	if (nr_caches)
 		memcpy((char *)im + im->cache_off, caches,
 		       (nr_caches + 1) * sizeof(*caches));
+	im->nr_vm = nr_vm;
+	if (nr_vm)
+		memcpy((char *)im + im->vm_off, vm, nr_vm * sizeof(*vm));
 	return im;
 fail:
 	replay_unmap(alloc_of, nr_objs * sizeof(*alloc_of));
@@ -297,13 +312,26 @@ struct replay_image *replay_image_from(const struct replay_ev *ev, size_t n,
 				       unsigned int nr_caches,
 				       const char *name)
 {
+	return replay_image_from_vm(ev, n, total, skipped, caches, nr_caches,
+				    NULL, 0, name);
+}
+
+struct replay_image *replay_image_from_vm(const struct replay_ev *ev, size_t n,
+					  uint64_t total,
+					  const uint64_t skipped[RSKIP_NR],
+					  const struct replay_cache *caches,
+					  unsigned int nr_caches,
+					  const struct replay_vm *vm,
+					  size_t nr_vm, const char *name)
+{
 	struct replay_ev *copy = replay_map(n * sizeof(*ev));
 	struct replay_image *im;
 
 	if (!copy)
 		return NULL;
 	memcpy(copy, ev, n * sizeof(*ev));
-	im = replay_assemble(copy, n, total, skipped, caches, nr_caches, name);
+	im = replay_assemble(copy, n, total, skipped, caches, nr_caches, vm,
+			     nr_vm, name);
 	replay_unmap(copy, n * sizeof(*ev));
 	return im;
 }

@@ -53,6 +53,7 @@ enum replay_op {
 	ROP_FAULT,
 	ROP_FORK,
 	ROP_EXIT,
+	ROP_EXEC,
 	ROP_NR
 };
 
@@ -75,6 +76,7 @@ enum replay_skip {
 	RSKIP_FAILED,		/* allocation that failed in the traced kernel */
 	RSKIP_UNSUPPORTED,	/* no part of the stack replays it yet */
 	RSKIP_INFO,		/* informational event (rss_stat, sys_exit_*) */
+	RSKIP_NO_EXIT,		/* sys_enter_* whose sys_exit_* is missing */
 	RSKIP_NR
 };
 
@@ -131,7 +133,27 @@ struct replay_cache {
 	uint64_t allocs;
 };
 
-#define REPLAY_MAGIC	0x31796c706572626bULL	/* "kbreply1" */
+/*
+ * A process address-space event (op >= ROP_MMAP): its rev's obj is a slot
+ * of its own (set when it has run) and its size the index of this record.
+ *	mmap: addr = the traced result, len, arg = prot << 32 | flags
+ *	munmap: addr, len;  brk: addr = requested break;  mprotect: addr,
+ *	len, arg = prot;  mremap: addr, len = old length, arg = new length,
+ *	ret = the traced result;  fault: addr, arg = error code;
+ *	fork: addr = parent pid, arg = child pid;  exec, exit: addr = pid
+ * @prev is the slot of the previous event of the same process (or of the
+ * fork that created it), REPLAY_NO_SLOT for its first: percpu replay waits
+ * for it, so one process's events keep their order across threads.
+ */
+struct replay_vm {
+	uint64_t addr, len, arg, ret;
+	uint32_t pid;
+	uint32_t prev;
+};
+
+#define REPLAY_NO_SLOT	UINT32_MAX
+
+#define REPLAY_MAGIC	0x32796c706572626bULL	/* "kbreply2" */
 #define REPLAY_MAX_CACHES 4096
 
 /*
@@ -149,7 +171,8 @@ struct replay_image {
 	uint64_t nr_objs;		/* slot array length */
 	uint32_t nr_cpus;		/* traced CPUs (max cpu + 1) */
 	uint32_t nr_caches;		/* entries of the cache table */
-	uint64_t ev_off, idx_off, cache_off;
+	uint64_t nr_vm;			/* entries of the vm table */
+	uint64_t ev_off, idx_off, cache_off, vm_off;
 	uint64_t cpu_off[256], cpu_len[256];
 	/* allocator-independent answers, from the trace in timestamp order */
 	uint64_t peak_live_bytes;	/* requested bytes live at peak */
@@ -175,6 +198,11 @@ static inline const struct replay_cache *replay_caches(const struct replay_image
 	return (const struct replay_cache *)((const char *)im + im->cache_off);
 }
 
+static inline const struct replay_vm *replay_vms(const struct replay_image *im)
+{
+	return (const struct replay_vm *)((const char *)im + im->vm_off);
+}
+
 /* ---- building an image ---- */
 
 struct kmt_trace;
@@ -193,6 +221,14 @@ struct replay_image *replay_image_from(const struct replay_ev *ev, size_t n,
 				       const struct replay_cache *caches,
 				       unsigned int nr_caches,
 				       const char *name);
+/* The same with a vm table (process events) */
+struct replay_image *replay_image_from_vm(const struct replay_ev *ev, size_t n,
+					  uint64_t total,
+					  const uint64_t skipped[RSKIP_NR],
+					  const struct replay_cache *caches,
+					  unsigned int nr_caches,
+					  const struct replay_vm *vm,
+					  size_t nr_vm, const char *name);
 
 void replay_image_free(struct replay_image *im);
 
@@ -205,7 +241,9 @@ struct replay_image *replay_assemble(struct replay_ev *ev, size_t n,
 				     uint64_t total,
 				     const uint64_t skipped[RSKIP_NR],
 				     const struct replay_cache *caches,
-				     unsigned int nr_caches, const char *name);
+				     unsigned int nr_caches,
+				     const struct replay_vm *vm, size_t nr_vm,
+				     const char *name);
 
 /* ---- mmap-backed harness memory ---- */
 

@@ -34,6 +34,15 @@ static const bool replay_op_ready[ROP_NR] __attribute__((unused)) = {
 	[ROP_VFREE] = true,
 	[ROP_PERCPU_ALLOC] = true,
 	[ROP_PERCPU_FREE] = true,
+	[ROP_MMAP] = true,
+	[ROP_MUNMAP] = true,
+	[ROP_BRK] = true,
+	[ROP_MPROTECT] = true,
+	[ROP_MREMAP] = true,
+	[ROP_FAULT] = true,
+	[ROP_FORK] = true,
+	[ROP_EXIT] = true,
+	[ROP_EXEC] = true,
 };
 
 #if HAVE_KMT
@@ -68,16 +77,158 @@ static int kmt_to_op(const struct kmt_event *k)
 		return ROP_PERCPU_ALLOC;
 	case KMT_EV_PERCPU_FREE_PERCPU:
 		return ROP_PERCPU_FREE;
+	case KMT_EV_SYS_ENTER_MMAP:
+		return ROP_MMAP;
+	case KMT_EV_SYS_ENTER_MUNMAP:
+		return ROP_MUNMAP;
+	case KMT_EV_SYS_ENTER_BRK:
+		return ROP_BRK;
+	case KMT_EV_SYS_ENTER_MPROTECT:
+		return ROP_MPROTECT;
+	case KMT_EV_SYS_ENTER_MREMAP:
+		return ROP_MREMAP;
+	case KMT_EV_PAGE_FAULT_USER:
+		return ROP_FAULT;
+	case KMT_EV_SCHED_PROCESS_FORK:
+		return ROP_FORK;
+	case KMT_EV_SCHED_PROCESS_EXEC:
+		return ROP_EXEC;
+	case KMT_EV_SCHED_PROCESS_EXIT:
+		return ROP_EXIT;
 	case KMT_EV_SYS_EXIT_MMAP:
 	case KMT_EV_SYS_EXIT_MUNMAP:
 	case KMT_EV_SYS_EXIT_BRK:
 	case KMT_EV_SYS_EXIT_MPROTECT:
 	case KMT_EV_SYS_EXIT_MREMAP:
 	case KMT_EV_RSS_STAT:
+	case KMT_EV_EXIT_MMAP:
 		return -1 - RSKIP_INFO;
 	default:
 		return -1 - RSKIP_UNSUPPORTED;
 	}
+}
+
+/*
+ * A small open-addressing map from a 64-bit key to a u32 (pid -> slot,
+ * pid x syscall -> pending sys_enter), in mmap'd memory.
+ */
+struct u32map {
+	uint64_t *key;		/* key + 1; 0 = empty */
+	uint32_t *val;
+	size_t mask;
+};
+
+static bool u32map_init(struct u32map *m, size_t want)
+{
+	size_t n = 64;
+
+	while (n < 2 * want)
+		n <<= 1;
+	m->mask = n - 1;
+	m->key = replay_map(n * sizeof(*m->key));
+	m->val = replay_map(n * sizeof(*m->val));
+	return m->key && m->val;
+}
+
+static void u32map_free(struct u32map *m)
+{
+	replay_unmap(m->key, (m->mask + 1) * sizeof(*m->key));
+	replay_unmap(m->val, (m->mask + 1) * sizeof(*m->val));
+}
+
+static uint32_t *u32map_slot(struct u32map *m, uint64_t key, uint32_t def)
+{
+	size_t i = (size_t)((key + 1) * 0x9e3779b97f4a7c15ULL >> 20) & m->mask;
+
+	while (m->key[i] && m->key[i] != key + 1)
+		i = (i + 1) & m->mask;
+	if (!m->key[i]) {
+		m->key[i] = key + 1;
+		m->val[i] = def;
+	}
+	return &m->val[i];
+}
+
+static int vm_syscall(uint8_t type, bool *enter)
+{
+	static const uint8_t pairs[][2] = {
+		{ KMT_EV_SYS_ENTER_MMAP, KMT_EV_SYS_EXIT_MMAP },
+		{ KMT_EV_SYS_ENTER_MUNMAP, KMT_EV_SYS_EXIT_MUNMAP },
+		{ KMT_EV_SYS_ENTER_BRK, KMT_EV_SYS_EXIT_BRK },
+		{ KMT_EV_SYS_ENTER_MPROTECT, KMT_EV_SYS_EXIT_MPROTECT },
+		{ KMT_EV_SYS_ENTER_MREMAP, KMT_EV_SYS_EXIT_MREMAP },
+	};
+
+	for (int k = 0; k < 5; k++)
+		if (type == pairs[k][0] || type == pairs[k][1]) {
+			*enter = type == pairs[k][0];
+			return k;
+		}
+	return -1;
+}
+
+/* exit_of[i]: the sys_exit event of sys_enter event i, UINT32_MAX none */
+static bool pair_syscalls(const struct kmt_trace *t, uint32_t *exit_of)
+{
+	struct u32map pending;
+	size_t nvm = 0;
+
+	for (size_t i = 0; i < t->nr_ev; i++)
+		if (kmt_event_kind(t->ev[i].type) == KMT_KIND_VM)
+			nvm++;
+	if (!u32map_init(&pending, nvm))
+		return false;
+	for (size_t i = 0; i < t->nr_ev; i++) {
+		bool enter;
+		int k = vm_syscall(t->ev[i].type, &enter);
+		uint32_t *p;
+
+		exit_of[i] = UINT32_MAX;
+		if (k < 0)
+			continue;
+		p = u32map_slot(&pending, (uint64_t)t->ev[i].pid * 8 + k,
+				UINT32_MAX);
+		if (enter) {
+			*p = (uint32_t)i;
+		} else if (*p != UINT32_MAX) {
+			exit_of[*p] = (uint32_t)i;
+			*p = UINT32_MAX;
+		}
+	}
+	u32map_free(&pending);
+	return true;
+}
+
+/*
+ * Fill @v for process event @k (op @op); false when it cannot be replayed
+ * (*why: the skip reason).
+ */
+static bool vm_record(const struct kmt_trace *t, size_t k, int op,
+		      const uint32_t *exit_of, struct replay_vm *v, int *why)
+{
+	const struct kmt_event *e = &t->ev[k];
+	uint64_t ret = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->pid = e->pid;
+	v->addr = e->u.vm.addr;
+	v->len = e->u.vm.len;
+	v->arg = e->u.vm.arg;
+	if (op <= ROP_MREMAP) {		/* a system call: needs its result */
+		if (exit_of[k] == UINT32_MAX) {
+			*why = RSKIP_NO_EXIT;
+			return false;
+		}
+		ret = t->ev[exit_of[k]].u.vm.addr;
+		if (ret >= (uint64_t)-4095 && op != ROP_BRK) {
+			*why = RSKIP_FAILED;
+			return false;
+		}
+	}
+	v->ret = ret;
+	if (op == ROP_MMAP)
+		v->addr = ret;		/* replay at the traced address */
+	return true;
 }
 
 /* Cache table index for a kmem_cache_alloc: by name, or by size unnamed */
@@ -135,8 +286,14 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 	uint16_t sized = 0;
 	unsigned int nr_caches = 0;
 	struct replay_image *im = NULL;
+	size_t vbytes = t->nr_ev * sizeof(struct replay_vm), nr_vm = 0;
+	size_t xbytes = t->nr_ev * sizeof(uint32_t);
+	struct replay_vm *vm = replay_map(vbytes);
+	uint32_t *exit_of = replay_map(xbytes);
+	struct u32map last = { 0 };
 
-	if (!ev || !caches || !by_str || !by_size) {
+	if (!ev || !caches || !by_str || !by_size || !vm || !exit_of ||
+	    !pair_syscalls(t, exit_of) || !u32map_init(&last, 1024)) {
 		kmb_warn("%s: out of memory", name);
 		goto out;
 	}
@@ -151,6 +308,43 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 		}
 		if (!replay_op_ready[op]) {
 			skipped[RSKIP_UNSUPPORTED]++;
+			continue;
+		}
+		if (op >= ROP_MMAP) {
+			struct replay_vm *v = &vm[nr_vm];
+			uint32_t *prev;
+			int why;
+
+			memset(e, 0, sizeof(*e));
+			e->op = (uint8_t)op;
+			e->cpu = k->cpu;
+			if (!vm_record(t, i, op, exit_of, v, &why)) {
+				skipped[why]++;
+				continue;
+			}
+			/* the pid map grows with the trace's processes */
+			if (4 * nr_vm + 8 >= last.mask) {
+				struct u32map bigger;
+
+				if (!u32map_init(&bigger, 4 * nr_vm))
+					goto out;
+				for (size_t j = 0; j <= last.mask; j++)
+					if (last.key[j])
+						*u32map_slot(&bigger,
+							     last.key[j] - 1,
+							     0) = last.val[j];
+				u32map_free(&last);
+				last = bigger;
+			}
+			e->obj = (uint32_t)(t->nr_objs + nr_vm);
+			e->size = (uint32_t)nr_vm;
+			prev = u32map_slot(&last, v->pid, REPLAY_NO_SLOT);
+			v->prev = *prev;
+			*prev = e->obj;
+			if (op == ROP_FORK)	/* the child starts after it */
+				*u32map_slot(&last, v->arg, 0) = e->obj;
+			nr_vm++;
+			n++;
 			continue;
 		}
 		if (k->flags & KMT_F_FAILED) {
@@ -193,8 +387,13 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 		}
 		n++;
 	}
-	im = replay_assemble(ev, n, t->nr_ev, skipped, caches, nr_caches, name);
+	im = replay_assemble(ev, n, t->nr_ev, skipped, caches, nr_caches, vm,
+			     nr_vm, name);
 out:
+	replay_unmap(vm, vbytes);
+	replay_unmap(exit_of, xbytes);
+	if (last.key)
+		u32map_free(&last);
 	replay_unmap(ev, evbytes);
 	replay_unmap(caches, cbytes);
 	replay_unmap(by_str, sbytes);

@@ -51,6 +51,34 @@ static __always_inline void *replay_wait_slot(void **slot)
 	return p;
 }
 
+/*
+ * A process event: after the previous event of its process (a sync edge in
+ * percpu mode), through the backend's vm() when it has one; sets its slot.
+ * With @t0 the call is timed into *t0 / *t1.
+ */
+static __always_inline void replay_vm_event(const struct backend *b,
+					    struct replay_thread *t,
+					    const struct replay_ev *e,
+					    uint64_t *t0, uint64_t *t1)
+{
+	const struct replay_vm *v = &replay_vms(t->im)[e->size];
+
+	if (t->idx && v->prev != REPLAY_NO_SLOT)
+		replay_wait_slot(&t->slots[v->prev]);
+	if (b->vm) {
+		int err;
+
+		if (t0)
+			*t0 = tsc_begin();
+		err = b->vm(e, v);
+		if (t0)
+			*t1 = tsc_end();
+		if (err)
+			t->failed[e->op]++;
+	}
+	__atomic_store_n(&t->slots[e->obj], SLOT_FREED, __ATOMIC_RELEASE);
+}
+
 static __always_inline void replay_loop_lean(const struct backend *b,
 					     struct replay_thread *t)
 {
@@ -83,6 +111,8 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 			if (likely(SLOT_LIVE(p)))
 				b->free(p, e);
 			slots[e->obj] = SLOT_FREED;
+		} else {
+			replay_vm_event(b, t, e, NULL, NULL);
 		}
 	}
 }
@@ -143,6 +173,8 @@ static __always_inline void replay_loop_full(const struct backend *b,
 			}
 			replay_live_add(t, -(int64_t)e->size);
 			slots[e->obj] = SLOT_FREED;
+		} else {
+			replay_vm_event(b, t, e, timed ? &t0 : NULL, &t1);
 		}
 		t->count[e->op]++;
 		if (timed && t1) {

@@ -174,6 +174,41 @@ TEST(every_allocator_and_mode_counts_the_same_events)
 	jv_free(ref);
 }
 
+TEST(process_events_replay_through_kmm_and_count_alike)
+{
+	const char *trace = th_srcpath("tests/data/replay/vm.txt");
+	struct jv *ref;
+	int rc;
+
+	ref = replay_json(trace, "kmm", "--threads percpu", &rc);
+	CHECK_EQ(rc, 0);
+	REQUIRE(ref);
+	CHECK_EQ(num(ref, "events.total"), 9);
+	CHECK_EQ(num(ref, "events.replayed"), 6);
+	CHECK_EQ(num(ref, "events.skipped.informational"), 2);
+	CHECK_EQ(num(ref, "events.skipped.no matching sys_exit"), 1);
+	CHECK_EQ(num(ref, "ops.fault.count"), 2);
+	CHECK_EQ(num(ref, "ops.fault.failed"), 0);
+	CHECK_EQ(num(ref, "ops.mmap.failed"), 0);
+	CHECK_EQ(num(ref, "ops.munmap.failed"), 0);
+	CHECK_EQ(num(ref, "ops.fork.failed"), 0);
+	CHECK(num(ref, "ops.fault.ns.max") >= 0);
+	CHECK_EQ(num(ref, "leaks.objects"), 0);
+	CHECK_EQ(num(ref, "invariants.problems"), 0);
+	for (int a = 1; allocs[a]; a++) {
+		struct jv *v;
+
+		if (!usable(allocs[a]))
+			continue;
+		v = replay_json(trace, allocs[a], "--threads 1", &rc);
+		CHECK_EQ(rc, 0);
+		if (v)
+			check_events(v, ref, allocs[a]);
+		jv_free(v);
+	}
+	jv_free(ref);
+}
+
 TEST(every_shipped_trace_replays_through_every_backend)
 {
 	const char *dir = th_srcpath("traces/corpus");

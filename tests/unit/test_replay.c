@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "backend.h"
 #include "baseline.h"
@@ -431,18 +432,81 @@ TEST(kmm_replays_vmalloc_and_touches_through_the_tlb_model)
 	replay_image_free(im);
 }
 
-TEST(kmm_refuses_what_it_cannot_replay_yet)
+static struct replay_ev mkvm(unsigned int op, uint32_t slot, uint32_t vm,
+			     unsigned int cpu)
 {
-	struct replay_ev ev[] = {
-		mk(ROP_MMAP, 0, 8192, 8192, 0),
+	struct replay_ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.op = (uint8_t)op;
+	e.obj = slot;
+	e.size = vm;
+	e.cpu = (uint16_t)cpu;
+	return e;
+}
+
+TEST(kmm_replays_process_address_spaces)
+{
+	const uint64_t base = 0x7f0000000000ULL;
+	/* pid 100 maps, faults, forks 101 (on CPU 1), unmaps; 101 faults
+	 * (copy-on-write) and exits; a fault before any mmap is premapped */
+	struct replay_vm vm[] = {
+		{ .pid = 100, .addr = base, .len = 4 * 4096,
+		  .arg = (3ULL << 32) | MAP_PRIVATE | MAP_ANONYMOUS,
+		  .ret = base, .prev = REPLAY_NO_SLOT },
+		{ .pid = 100, .addr = base + 4096, .arg = 2, .prev = 0 },
+		{ .pid = 100, .addr = 100, .arg = 101, .prev = 1 },
+		{ .pid = 101, .addr = base + 4096, .arg = 2, .prev = 2 },
+		{ .pid = 100, .addr = base, .len = 4 * 4096, .prev = 2 },
+		{ .pid = 101, .addr = 101, .prev = 3 },
+		{ .pid = 102, .addr = 0x555555000000ULL, .arg = 2,
+		  .prev = REPLAY_NO_SLOT },
+		{ .pid = 100, .addr = base, .len = 4096, .arg = 1, .prev = 4 },
 	};
-	struct replay_image *im = replay_image_from(ev, 1, 1, NULL, NULL, 0,
-						    "mmap");
-	struct replay_opts o = { 0 };
-	struct replay_run run;
+	struct replay_ev ev[] = {
+		mkvm(ROP_MMAP, 0, 0, 0),
+		mkvm(ROP_FAULT, 1, 1, 0),
+		mkvm(ROP_FORK, 2, 2, 0),
+		mkvm(ROP_FAULT, 3, 3, 1),
+		mkvm(ROP_MUNMAP, 4, 4, 0),
+		mkvm(ROP_EXIT, 5, 5, 1),
+		mkvm(ROP_FAULT, 6, 6, 1),
+		mkvm(ROP_MPROTECT, 7, 7, 0),
+	};
+	struct replay_image *im = replay_image_from_vm(ev, 8, 8, NULL, NULL, 0,
+						       vm, 8, "vm");
 
 	REQUIRE(im);
-	CHECK_EQ(replay_image_run("kmm", im, &o, &run), 69);
-	replay_run_free(&run);
+	for (int percpu = 0; percpu < 2; percpu++) {
+		struct replay_opts o = { .percpu = percpu };
+		struct replay_run run;
+		struct replay_result *r;
+
+		REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+		r = run.res;
+		CHECK_EQ(r->replayed, 8);
+		CHECK_EQ(r->count[ROP_FAULT], 3);
+		CHECK_EQ(r->count[ROP_FORK], 1);
+		CHECK_EQ(r->failed[ROP_MMAP], 0);
+		CHECK_EQ(r->failed[ROP_FAULT], 0);
+		CHECK_EQ(r->failed[ROP_FORK], 0);
+		CHECK_EQ(r->failed[ROP_MUNMAP], 0);
+		/* mprotect of an unmapped range fails as in the kernel */
+		CHECK_EQ(r->failed[ROP_MPROTECT], 1);
+		CHECK(run.h[ROP_FAULT][0][0] != NULL);
+		CHECK_EQ(run.h[ROP_FAULT][0][0]->count, 3);
+		CHECK_EQ(r->leak_objects, 0);
+		CHECK_EQ(r->check_problems, 0);
+		replay_run_free(&run);
+	}
+	/* the other backends pass over process events, counted alike */
+	{
+		struct replay_opts o = { .percpu = true };
+		struct replay_run run;
+
+		REQUIRE(replay_image_run("null", im, &o, &run) == 0);
+		CHECK_EQ(run.res->replayed, 8);
+		replay_run_free(&run);
+	}
 	replay_image_free(im);
 }

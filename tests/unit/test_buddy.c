@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../alloc/buddy_internal.h"	/* the shadow, for corruption */
+#include "buddy_helpers.h"
 #include "harness.h"
 #include "kmm/kmm.h"
 
@@ -26,14 +28,6 @@ static void machine(uint64_t bytes, int cpus, enum kmm_layout layout)
 	if (kmm_mem_init(&cfg))
 		abort();
 	kmm_misuse_abort = false;
-}
-
-static void buddyinfo(char *buf, size_t len)
-{
-	FILE *fp = fmemopen(buf, len, "w");
-
-	kmm_print_buddyinfo(fp);
-	fclose(fp);
 }
 
 static int check_ok(void)
@@ -168,7 +162,7 @@ TEST(split_and_merge_restore_buddyinfo)
 	struct page *pages[64];
 
 	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
-	buddyinfo(before, sizeof(before));
+	buddyinfo_snapshot(before, sizeof(before));
 	for (int i = 0; i < 64; i++)
 		pages[i] = alloc_pages(GFP_KERNEL, (unsigned int)(i % 5));
 	CHECK_EQ(check_ok(), 0);
@@ -179,7 +173,7 @@ TEST(split_and_merge_restore_buddyinfo)
 		__free_pages(pages[i], (unsigned int)(i % 5));
 	drain_all_pages();
 	CHECK_EQ(check_ok(), 0);
-	buddyinfo(after, sizeof(after));
+	buddyinfo_snapshot(after, sizeof(after));
 	CHECK_STR_EQ(after, before);
 }
 
@@ -437,7 +431,7 @@ TEST(exhaustion_at_watermarks)
 
 	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
 	z = &kmm_zones[ZONE_DMA32];
-	buddyinfo(before, sizeof(before));
+	buddyinfo_snapshot(before, sizeof(before));
 	for (;;) {
 		struct page *p = alloc_pages(GFP_DMA32 | __GFP_NOWARN, 0);
 
@@ -467,7 +461,7 @@ TEST(exhaustion_at_watermarks)
 	for (int i = 0; i < n; i++)
 		__free_page(pages[i]);
 	drain_all_pages();
-	buddyinfo(after, sizeof(after));
+	buddyinfo_snapshot(after, sizeof(after));
 	CHECK_STR_EQ(after, before);
 	CHECK_EQ(check_ok(), 0);
 }
@@ -620,7 +614,7 @@ TEST(buddyinfo_format)
 	char buf[1024];
 
 	machine(32 * MIB, 1, KMM_LAYOUT_64BIT);
-	buddyinfo(buf, sizeof(buf));
+	buddyinfo_snapshot(buf, sizeof(buf));
 	CHECK_STR_EQ(buf,
 		"Node 0, zone      DMA      0      0      0      0      0"
 		"      0      0      0      0      0      4 \n"
@@ -794,4 +788,133 @@ TEST(gfp_format_parse_round_trip)
 				  sizeof(err)) == 0);
 		CHECK_UEQ(back, gfp);
 	}
+}
+
+/* Take order-0 pages with @gfp until it fails; returns how many. */
+static int drain_with(gfp_t gfp, struct page **pages, int n, int max)
+{
+	while (n < max) {
+		struct page *p = alloc_pages(gfp | __GFP_NOWARN, 0);
+
+		if (!p)
+			break;
+		pages[n++] = p;
+	}
+	return n;
+}
+
+TEST(reserves_by_gfp_flag)
+{
+	static struct page *pages[20000];
+	char before[1024];
+	struct zone *z;
+	long min;
+	int n, m;
+
+	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
+	buddyinfo_snapshot(before, sizeof(before));
+	z = &kmm_zones[ZONE_DMA32];
+	min = (long)min_wmark_pages(z);
+	n = drain_with(GFP_DMA32, pages, 0, 20000);
+	CHECK((long)zone_free_pages(z) <= min);
+	/* GFP_NOWAIT may not block but has no __GFP_HIGH: no reserve */
+	m = drain_with(GFP_NOWAIT | GFP_DMA32, pages, n, 20000);
+	CHECK_EQ(m, n);
+	/* __GFP_HIGH (without atomic): half of min */
+	n = drain_with(GFP_KERNEL | __GFP_HIGH | GFP_DMA32, pages, n, 20000);
+	CHECK(n > m);
+	CHECK((long)zone_free_pages(z) <= min - min / 2);
+	CHECK((long)zone_free_pages(z) > min * 3 / 8);
+	/* __GFP_MEMALLOC ignores watermarks, unless __GFP_NOMEMALLOC */
+	m = drain_with(GFP_DMA32 | __GFP_MEMALLOC | __GFP_NOMEMALLOC, pages,
+		       n, 20000);
+	CHECK_EQ(m, n);
+	pages[n] = alloc_pages(GFP_DMA32 | __GFP_MEMALLOC, 0);
+	CHECK(pages[n] != NULL);
+	n++;
+	pages[n] = alloc_pages(GFP_DMA32 | __GFP_NOFAIL, 0);
+	CHECK(pages[n] != NULL);
+	n++;
+	CHECK_EQ(check_ok(), 0);
+	for (int i = 0; i < n; i++)
+		__free_page(pages[i]);
+	check_full_coalescing(before);
+}
+
+TEST(order9_goes_through_pcp)
+{
+	struct zone *z;
+	struct page *p, *q;
+	struct buddy_stats st;
+
+	machine(GIB, 2, KMM_LAYOUT_64BIT);
+	z = &kmm_zones[ZONE_DMA32];
+	p = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP, pageblock_order);
+	REQUIRE(p != NULL);
+	CHECK_EQ(compound_order(p), pageblock_order);
+	__free_pages(p, pageblock_order);
+	CHECK_EQ(z->pcp[0].count, 1 << pageblock_order);
+	q = alloc_pages(GFP_HIGHUSER_MOVABLE, pageblock_order);
+	CHECK(q == p);			/* the same block, from the list */
+	buddy_get_stats(&st);
+	CHECK_EQ(st.stat[BUDDY_PCP_HIT], 1);
+	CHECK_EQ(z->pcp[0].count, 0);
+	__free_pages(q, pageblock_order);
+	drain_all_pages();
+	CHECK_EQ(check_ok(), 0);
+}
+
+TEST(references_and_put_page)
+{
+	struct page *p;
+
+	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
+	p = alloc_pages_node(0, GFP_KERNEL, 2);
+	REQUIRE(p != NULL);
+	get_page(p);
+	CHECK_EQ(page_count(p), 2);
+	__free_pages(p, 2);		/* drops one reference only */
+	CHECK_EQ(page_count(p), 1);
+	CHECK_EQ(buddy_pages_allocated(), 4);
+	put_page(p);			/* the last: the whole order-2 block */
+	CHECK_EQ(buddy_pages_allocated(), 0);
+	CHECK_EQ(page_count(p), 0);
+	set_page_count(p, 0);
+	drain_all_pages();
+	CHECK_EQ(check_ok(), 0);
+}
+
+TEST(checker_finds_corruption)
+{
+	struct zone *z;
+	struct page *p, *head;
+	char out[4096];
+	FILE *fp;
+
+	machine(32 * MIB, 1, KMM_LAYOUT_64BIT);
+	z = &kmm_zones[ZONE_DMA32];
+	p = alloc_pages(GFP_KERNEL, 4);
+	REQUIRE(p != NULL);
+	CHECK_EQ(check_ok(), 0);
+	/* a count that does not match the lists */
+	z->free_area[4].nr_free++;
+	fp = fmemopen(out, sizeof(out), "w");
+	CHECK(buddy_check(fp) > 0);
+	fclose(fp);
+	CHECK(strstr(out, "order 4: 1 blocks listed, nr_free 2") != NULL);
+	z->free_area[4].nr_free--;
+	/* a free block that lost its mark */
+	head = list_first_entry(&z->free_area[5].free_list[MIGRATE_UNMOVABLE],
+				struct page, lru);
+	__ClearPageBuddy(head);
+	CHECK(buddy_check(NULL) > 0);
+	__SetPageBuddy(head);
+	/* a free page that is also allocated */
+	buddy_alloc_order[page_to_pfn(head)] = 1;
+	fp = fmemopen(out, sizeof(out), "w");
+	CHECK(buddy_check(fp) > 0);
+	fclose(fp);
+	CHECK(strstr(out, "starts an allocated block") != NULL);
+	buddy_alloc_order[page_to_pfn(head)] = 0;
+	CHECK_EQ(check_ok(), 0);
 }

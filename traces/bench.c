@@ -1,8 +1,231 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * traces/bench.c - `kmbench trace bench FILE`: how fast the trace tools
+ * are, side by side in one run (ratios, never absolute thresholds):
+ *
+ *  - parsing the text against `wc -l` on the same uncompressed bytes
+ *    (target: parse speed at least 1/10 of wc -l's);
+ *  - loading (parse + order + resolve) in events per second;
+ *  - .kmt size in bytes per event before and after compression (target:
+ *    at most 4 before) and decoding speed in events per second (target:
+ *    200 million).
+ *
+ * Each timing is the best of three runs, in CPU time (user + system: the
+ * machine may be shared, and waiting for a CPU is nobody's speed); the
+ * file is read once first so it is in the page cache for every contender.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "kmt/kmt.h"
 #include "kmt/stat.h"
 #include "util.h"
 
+#define RUNS 3
+
+/* CPU time of this process so far, in ns. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The decoded (decompressed) bytes of @path in a temporary file @tmp. */
+static int plain_copy(const char *path, char *tmp, size_t tmplen,
+		      struct kmt_error *err)
+{
+	struct kmt_input in;
+	char *data;
+	size_t len;
+	int fd, rc = -1;
+
+	if (kmt_input_open(&in, path, NULL, err))
+		return -1;
+	if (kmt_input_slurp(&in, &data, &len, err) == 0) {
+		snprintf(tmp, tmplen, "/tmp/kmbench-bench-XXXXXX");
+		fd = mkstemp(tmp);
+		if (fd >= 0) {
+			rc = write(fd, data, len) == (ssize_t)len ? 0 : -1;
+			close(fd);
+			if (rc)
+				unlink(tmp);
+		}
+	}
+	kmt_input_close(&in);
+	return rc;
+}
+
+/* Best CPU time (user + system) of `wc -l @path`, from wait4(). */
+static double best_wc(const char *path)
+{
+	double best = 1e30;
+
+	for (int r = 0; r < RUNS; r++) {
+		struct rusage ru;
+		pid_t pid = fork();
+		int st;
+		double s;
+
+		if (pid < 0)
+			return -1;
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0)
+				dup2(null, 1);
+			execlp("wc", "wc", "-l", path, (char *)NULL);
+			_exit(127);
+		}
+		if (wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st))
+			return -1;
+		s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		if (s < best)
+			best = s;
+	}
+	return best;
+}
+
+/* Parse every line of @path, best of RUNS; events in @nev. */
+static double best_parse(const char *path, const struct kmt_opts *opts,
+			 uint64_t *nev, struct kmt_error *err)
+{
+	double best = 1e30;
+
+	for (int r = 0; r < RUNS; r++) {
+		struct kmt_strtab strs = { 0 };
+		struct kmt_meta meta = { .hashed_ptrs = -1 };
+		struct kmt_parser *p;
+		struct kmt_rec rec;
+		uint64_t t0 = cpu_ns(), n = 0;
+		int rc;
+		double s;
+
+		p = kmt_parser_open(path, opts, &strs, &meta, err);
+		if (!p)
+			return -1;
+		while ((rc = kmt_parser_next(p, &rec, err)) > 0)
+			n++;
+		kmt_parser_close(p);
+		kmt_strtab_free(&strs);
+		kmt_meta_free(&meta);
+		if (rc < 0)
+			return -1;
+		s = (double)(cpu_ns() - t0) / 1e9;
+		if (s < best)
+			best = s;
+		*nev = n;
+	}
+	return best;
+}
+
 int kmt_bench(const char *path, const struct kmt_opts *opts, FILE *fp)
 {
-	return KMB_EX_UNAVAILABLE;
+	struct kmt_trace t, u;
+	struct kmt_error err;
+	char tmp[64];
+	double wc, parse, load = 1e30, dec = 1e30;
+	uint64_t nev = 0;
+	size_t raw, len;
+	void *img;
+	int rc;
+
+	/* load first (also checks the input and warms the cache) */
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = cpu_ns();
+		double s;
+
+		if (r)
+			kmt_trace_free(&t);
+		rc = kmt_trace_load(path, opts, &t, &err);
+		if (rc) {
+			kmt_error_print(&err);
+			return rc;
+		}
+		s = (double)(cpu_ns() - t0) / 1e9;
+		if (s < load)
+			load = s;
+	}
+	fprintf(fp, "trace: %s, %zu events\n\n", path, t.nr_ev);
+	if (strcmp(t.meta.format, "kmt")) {
+		rc = plain_copy(path, tmp, sizeof(tmp), &err);
+		if (rc) {
+			kmb_warn("trace bench: cannot make a temporary copy");
+			kmt_trace_free(&t);
+			return KMB_EX_SOFTWARE;
+		}
+		/* wc's process start is not reading: take it out */
+		wc = best_wc(tmp);
+		if (wc > 0) {
+			double w0 = best_wc("/dev/null");
+
+			if (w0 > 0 && w0 < wc)
+				wc -= w0;
+		}
+		fprintf(fp, "(CPU seconds, best of %d)\n", RUNS);
+		parse = best_parse(tmp, opts, &nev, &err);
+		unlink(tmp);
+		if (parse < 0) {
+			kmt_error_print(&err);
+			kmt_trace_free(&t);
+			return err.code ? err.code : KMB_EX_SOFTWARE;
+		}
+		fprintf(fp, "%-34s %12s %14s\n", "text", "CPU s",
+			"events/s");
+		if (wc > 0)
+			fprintf(fp, "%-34s %12.4f %14s\n", "wc -l (same bytes)",
+				wc, "-");
+		fprintf(fp, "%-34s %12.4f %14.0f\n", "parse", parse,
+			parse > 0 ? (double)nev / parse : 0.0);
+		fprintf(fp, "%-34s %12.4f %14.0f\n",
+			"load (parse + order + resolve)", load,
+			load > 0 ? (double)t.nr_ev / load : 0.0);
+		if (wc > 0 && parse > 0)
+			fprintf(fp, "parse speed / wc -l speed: %.3f "
+				"(target >= 0.100)\n\n", wc / parse);
+	}
+	raw = kmt_raw_event_bytes(&t);
+	rc = kmt_encode(&t, &img, &len, &err);
+	if (rc) {
+		kmt_error_print(&err);
+		kmt_trace_free(&t);
+		return rc;
+	}
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = cpu_ns();
+		double s;
+
+		rc = kmt_decode(img, len, path, &u, &err);
+		s = (double)(cpu_ns() - t0) / 1e9;
+		if (rc) {
+			kmt_error_print(&err);
+			break;
+		}
+		kmt_trace_free(&u);
+		if (s < dec)
+			dec = s;
+	}
+	if (!rc) {
+		double ne = t.nr_ev ? (double)t.nr_ev : 1.0;
+
+		fprintf(fp, ".kmt: %.2f bytes/event before compression "
+			"(target <= 4), %.2f after (%zu bytes)\n",
+			(double)raw / ne, (double)len / ne, len);
+		fprintf(fp, ".kmt decode: %.4f s, %.0f events/s "
+			"(target >= 200000000)\n", dec,
+			dec > 0 ? ne / dec : 0.0);
+	}
+	free(img);
+	kmt_trace_free(&t);
+	return rc;
 }

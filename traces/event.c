@@ -83,6 +83,28 @@ enum kmt_event_type kmt_event_lookup(const char *name, size_t len)
 	return KMT_EV_NONE;
 }
 
+enum kmt_event_type kmt_free_type_of(enum kmt_event_type alloc)
+{
+	switch (alloc) {
+	case KMT_EV_KMALLOC:
+	case KMT_EV_KMALLOC_NODE:
+		return KMT_EV_KFREE;
+	case KMT_EV_KMEM_CACHE_ALLOC:
+	case KMT_EV_KMEM_CACHE_ALLOC_NODE:
+		return KMT_EV_KMEM_CACHE_FREE;
+	case KMT_EV_MM_PAGE_ALLOC:
+		return KMT_EV_MM_PAGE_FREE;
+	case KMT_EV_ALLOC_VMAP_AREA:
+		return KMT_EV_FREE_VMAP_AREA_NOFLUSH;
+	case KMT_EV_VMALLOC:
+		return KMT_EV_VFREE;
+	case KMT_EV_PERCPU_ALLOC_PERCPU:
+		return KMT_EV_PERCPU_FREE_PERCPU;
+	default:
+		return KMT_EV_NONE;
+	}
+}
+
 static const char *const skip_names[KMT_SKIP_NR] = {
 	[KMT_SKIP_TRUNCATED] = "truncated",
 	[KMT_SKIP_MISSING_FIELD] = "missing_field",

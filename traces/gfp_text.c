@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * traces/gfp_text.c - gfp_flags of a trace line to kmm's gfp_t.
- *
- * Every kernel prints the flag names (show_gfp_flags); their bit values
- * changed over the years, the names hardly did.  Names are mapped to
- * today's meaning (kmm/gfp.h).  Kernels before 4.6 printed the single
- * flags without the leading "__" (GFP_ZERO); flags that no longer exist
- * (__GFP_REPEAT, __GFP_NOTRACK, __GFP_COLD, ...) and vendor flags map to
- * no bit and are accepted.  Numbers ("0xcc0", trace-cmd -R decimals) are
- * taken as they are and flagged raw.
+ * traces/gfp_text.c - gfp_flags of a trace line to kmm's gfp_t: kmm's
+ * gfp_parse() (every name show_gfp_flags() has printed, old spellings,
+ * numbers), plus vendor flags that no mainline kernel has (__GFP_CMA ...),
+ * which are accepted and mean no bit, cached per distinct string.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,119 +11,16 @@
 #include "gfp_text.h"
 #include "util.h"
 
-static const struct {
-	const char *name;
-	gfp_t val;
-} gfp_names[] = {
-	{ "GFP_TRANSHUGE", GFP_TRANSHUGE },
-	{ "GFP_TRANSHUGE_LIGHT", GFP_TRANSHUGE_LIGHT },
-	{ "GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE },
-	{ "GFP_HIGHUSER", GFP_HIGHUSER },
-	{ "GFP_USER", GFP_USER },
-	{ "GFP_KERNEL_ACCOUNT", GFP_KERNEL_ACCOUNT },
-	{ "GFP_KERNEL", GFP_KERNEL },
-	{ "GFP_NOFS", GFP_NOFS },
-	{ "GFP_ATOMIC", GFP_ATOMIC },
-	{ "GFP_NOIO", GFP_NOIO },
-	{ "GFP_NOWAIT", GFP_NOWAIT },
-	{ "GFP_DMA", GFP_DMA },
-	{ "GFP_DMA32", GFP_DMA32 },
-	{ "GFP_TEMPORARY", GFP_KERNEL | __GFP_RECLAIMABLE },
-	{ "GFP_IOFS", __GFP_IO | __GFP_FS },
-	{ "GFP_THISNODE", __GFP_THISNODE | __GFP_NOWARN | __GFP_NORETRY },
-	{ "__GFP_DMA", __GFP_DMA },
-	{ "__GFP_HIGHMEM", __GFP_HIGHMEM },
-	{ "__GFP_DMA32", __GFP_DMA32 },
-	{ "__GFP_MOVABLE", __GFP_MOVABLE },
-	{ "__GFP_RECLAIMABLE", __GFP_RECLAIMABLE },
-	{ "__GFP_HIGH", __GFP_HIGH },
-	{ "__GFP_IO", __GFP_IO },
-	{ "__GFP_FS", __GFP_FS },
-	{ "__GFP_ZERO", __GFP_ZERO },
-	{ "__GFP_ATOMIC", __GFP_ATOMIC },
-	{ "__GFP_DIRECT_RECLAIM", __GFP_DIRECT_RECLAIM },
-	{ "__GFP_KSWAPD_RECLAIM", __GFP_KSWAPD_RECLAIM },
-	{ "__GFP_RECLAIM", __GFP_RECLAIM },
-	{ "__GFP_WAIT", __GFP_DIRECT_RECLAIM },	/* before 4.4 */
-	{ "__GFP_WRITE", __GFP_WRITE },
-	{ "__GFP_NOWARN", __GFP_NOWARN },
-	{ "__GFP_RETRY_MAYFAIL", __GFP_RETRY_MAYFAIL },
-	{ "__GFP_REPEAT", __GFP_RETRY_MAYFAIL },	/* before 4.13 */
-	{ "__GFP_NOFAIL", __GFP_NOFAIL },
-	{ "__GFP_NORETRY", __GFP_NORETRY },
-	{ "__GFP_MEMALLOC", __GFP_MEMALLOC },
-	{ "__GFP_COMP", __GFP_COMP },
-	{ "__GFP_NOMEMALLOC", __GFP_NOMEMALLOC },
-	{ "__GFP_HARDWALL", __GFP_HARDWALL },
-	{ "__GFP_THISNODE", __GFP_THISNODE },
-	{ "__GFP_ACCOUNT", __GFP_ACCOUNT },
-	{ "__GFP_ZEROTAGS", __GFP_ZEROTAGS },
-	{ "__GFP_SKIP_ZERO", __GFP_SKIP_ZERO },
-	{ "__GFP_SKIP_KASAN", __GFP_SKIP_KASAN },
-	{ "__GFP_SKIP_KASAN_UNPOISON", __GFP_SKIP_KASAN },
-	{ "__GFP_SKIP_KASAN_POISON", __GFP_SKIP_KASAN },
-	{ "__GFP_NOLOCKDEP", __GFP_NOLOCKDEP },
-	{ "__GFP_NO_OBJ_EXT", __GFP_NO_OBJ_EXT },
-};
-
-static bool name_val(const char *s, size_t n, gfp_t *v)
+static bool gfp_like(const char *s, size_t n)
 {
-	for (size_t i = 0; i < sizeof(gfp_names) / sizeof(gfp_names[0]);
-	     i++) {
-		const char *g = gfp_names[i].name;
-
-		if (strlen(g) == n && !memcmp(g, s, n)) {
-			*v = gfp_names[i].val;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool gfp_ident(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static int one_flag(const char *s, size_t n, gfp_t *acc, bool *raw)
-{
-	char buf[64];
-	gfp_t v;
-
-	if (n && s[0] >= '0' && s[0] <= '9') {
-		uint64_t x;
-
-		if (n >= sizeof(buf))
-			return -1;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (!kmb_parse_u64(buf, &x, false) || x > UINT32_MAX)
-			return -1;
-		*acc |= (gfp_t)x;
-		*raw = true;
-		return 0;
-	}
+	if (!((n > 4 && !memcmp(s, "GFP_", 4)) ||
+	      (n > 6 && !memcmp(s, "__GFP_", 6))))
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!gfp_ident(s[i]))
-			return -1;
-	if (name_val(s, n, &v)) {
-		*acc |= v;
-		return 0;
-	}
-	/* before 4.6: "GFP_ZERO" for __GFP_ZERO */
-	if (n > 4 && n + 2 < sizeof(buf) && !memcmp(s, "GFP_", 4)) {
-		buf[0] = buf[1] = '_';
-		memcpy(buf + 2, s, n);
-		if (name_val(buf, n + 2, &v)) {
-			*acc |= v;
-			return 0;
-		}
-	}
-	/* gone or vendor flags (__GFP_NOTRACK, __GFP_COLD, __GFP_CMA) */
-	if ((n > 4 && !memcmp(s, "GFP_", 4)) ||
-	    (n > 6 && !memcmp(s, "__GFP_", 6)))
-		return 0;
-	return -1;
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
 }
 
 int kmt_gfp_text(const char *s, size_t n, gfp_t *out, bool *raw, char *err,
@@ -137,22 +29,30 @@ int kmt_gfp_text(const char *s, size_t n, gfp_t *out, bool *raw, char *err,
 	gfp_t acc = 0;
 
 	*raw = false;
-	if (n == 4 && !memcmp(s, "none", 4)) {
-		*out = 0;
+	if (!gfp_parse(s, n, out, err, errlen)) {
+		for (size_t i = 0; i < n; i++)
+			if ((i == 0 || s[i - 1] == '|') && s[i] >= '0' &&
+			    s[i] <= '9')
+				*raw = true;
 		return 0;
 	}
-	if (!n)
-		goto bad;
+	/* flag by flag: unknown vendor flags are no bits */
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
+		gfp_t v;
 
 		while (j < n && s[j] != '|')
 			j++;
-		if (j == i || one_flag(s + i, j - i, &acc, raw))
+		if (j == i || j + 1 == n)
 			goto bad;
+		if (gfp_parse(s + i, j - i, &v, NULL, 0) == 0) {
+			if (s[i] >= '0' && s[i] <= '9')
+				*raw = true;
+			acc |= v;
+		} else if (!gfp_like(s + i, j - i)) {
+			goto bad;
+		}
 		i = j + 1;
-		if (j + 1 == n)
-			goto bad;	/* trailing '|' */
 	}
 	*out = acc;
 	return 0;
@@ -208,45 +108,7 @@ int kmt_gfp_lookup(struct kmt_gfp_cache *c, const char *s, size_t n,
 	return 0;
 }
 
-/* Names that are aliases or gone: never printed. */
-static bool alias(const char *name)
-{
-	static const char *const a[] = {
-		"GFP_TEMPORARY", "GFP_IOFS", "GFP_THISNODE", "__GFP_WAIT",
-		"__GFP_REPEAT", "__GFP_SKIP_KASAN_UNPOISON",
-		"__GFP_SKIP_KASAN_POISON", "__GFP_RECLAIM",
-	};
-
-	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
-		if (!strcmp(a[i], name))
-			return true;
-	return false;
-}
-
 size_t kmt_gfp_format(gfp_t gfp, char *buf, size_t len)
 {
-	gfp_t left = gfp;
-	size_t n = 0;
-
-	if (!len)
-		return 0;
-	buf[0] = '\0';
-	if (!gfp)
-		return (size_t)snprintf(buf, len, "none");
-	for (size_t i = 0; i < sizeof(gfp_names) / sizeof(gfp_names[0]);
-	     i++) {
-		gfp_t v = gfp_names[i].val;
-
-		if (!v || (v & ~left) || alias(gfp_names[i].name))
-			continue;
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-				      n ? "|" : "", gfp_names[i].name);
-		left &= ~v;
-		if (n >= len)
-			break;
-	}
-	if (left && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%s%#x", n ? "|" : "",
-				      left);
-	return n < len ? n : len - 1;
+	return gfp_format(gfp, buf, len);
 }

@@ -86,6 +86,8 @@ static void bb_reserve(struct bbuf *b, size_t n)
 
 static void bb_put(struct bbuf *b, const void *d, size_t n)
 {
+	if (!n)
+		return;
 	bb_reserve(b, n);
 	memcpy(b->p + b->len, d, n);
 	b->len += n;
@@ -529,7 +531,8 @@ static int encode(const struct kmt_trace *t, bool compress, struct bbuf *out,
 	{
 		uint32_t h = (uint32_t)(out->len - hdr_start - 4);
 
-		memcpy(out->p + hdr_start, &h, 4);	/* LE hosts */
+		for (int i = 0; i < 4; i++)
+			out->p[hdr_start + i] = (uint8_t)(h >> (8 * i));
 	}
 	for (size_t i = 0; i < t->nr_ev; i += KMT_BLOCK_EVENTS) {
 		size_t n = t->nr_ev - i < KMT_BLOCK_EVENTS ? t->nr_ev - i

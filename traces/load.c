@@ -155,27 +155,6 @@ static int space_of(enum kmt_event_type t)
 	}
 }
 
-/* The free that matches an allocation type (for implicit frees). */
-static enum kmt_event_type free_type_of(enum kmt_event_type alloc)
-{
-	switch (alloc) {
-	case KMT_EV_KMALLOC:
-	case KMT_EV_KMALLOC_NODE:
-		return KMT_EV_KFREE;
-	case KMT_EV_KMEM_CACHE_ALLOC:
-	case KMT_EV_KMEM_CACHE_ALLOC_NODE:
-		return KMT_EV_KMEM_CACHE_FREE;
-	case KMT_EV_MM_PAGE_ALLOC:
-		return KMT_EV_MM_PAGE_FREE;
-	case KMT_EV_ALLOC_VMAP_AREA:
-		return KMT_EV_FREE_VMAP_AREA_NOFLUSH;
-	case KMT_EV_VMALLOC:
-		return KMT_EV_VFREE;
-	default:
-		return KMT_EV_PERCPU_FREE_PERCPU;
-	}
-}
-
 static bool is_kmalloc(enum kmt_event_type t)
 {
 	return t == KMT_EV_KMALLOC || t == KMT_EV_KMALLOC_NODE;
@@ -265,7 +244,7 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 			ev->ts = in->ts;
 			ev->cpu = in->cpu;
 			ev->pid = in->pid;
-			ev->type = (uint8_t)free_type_of(l->type);
+			ev->type = (uint8_t)kmt_free_type_of(l->type);
 			ev->obj = l->obj;
 			ev->flags = KMT_F_IMPLICIT;
 			ev->u.mem.alloc_cpu = l->cpu;

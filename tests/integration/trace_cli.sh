@@ -2,7 +2,7 @@
 # `kmbench trace`: help, cat round trip, stdin, compressed input, stat
 # --json, and bad input (FILE:LINE, exit codes).
 . "$(dirname "$0")/tap.sh"
-plan 26
+plan 31
 d="$KMB_SOURCE_ROOT/tests/data/wild-traces"
 slub="$d/ezequielgarcia__kmem-probe-framework__Logs_slab_compare_kmem_SLUB.log.txt"
 t="$tap_tmp"
@@ -59,6 +59,15 @@ check "a truncated .kmt: exit 65 with a message" \
 run_stdin "$t/s.kmt" "$KMBENCH" trace info -
 check ".kmt on standard input" \
 	'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^format: *kmt"'
+expect_exit 0 "synth" "$KMBENCH" trace synth --like "$slub" --events 5000 -o "$t/syn.kmt"
+run "$KMBENCH" trace info "$t/syn.kmt"
+check "synth writes the requested number of events" \
+	'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^events: *5000$"'
+expect_exit 64 "synth without --events" "$KMBENCH" trace synth --like "$slub" -o "$t/x.kmt"
+expect_exit 0 "trace bench" "$KMBENCH" trace bench "$slub"
+check "bench prints the ratio to wc -l and the .kmt figures" \
+	'printf "%s" "$out" | grep -q "parse speed / wc -l speed" &&
+	 printf "%s" "$out" | grep -q "bytes/event before compression"'
 : > "$t/empty"
 expect_exit 0 "an empty file is an empty trace" "$KMBENCH" trace info "$t/empty"
 finish

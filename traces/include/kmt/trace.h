@@ -292,6 +292,8 @@ size_t kmt_gfp_format(gfp_t gfp, char *buf, size_t len);
 /* Tracepoint name of a type ("kmalloc"); kind of a type. */
 const char *kmt_event_name(enum kmt_event_type type);
 enum kmt_event_kind kmt_event_kind(enum kmt_event_type type);
+/* The free event that matches an allocation type (NONE for others). */
+enum kmt_event_type kmt_free_type_of(enum kmt_event_type alloc);
 /* Type from a tracepoint name (with or without "kmem:" etc.), or NONE. */
 enum kmt_event_type kmt_event_lookup(const char *name, size_t len);
 

@@ -203,7 +203,9 @@ static void run_usage(FILE *fp)
 "repetition on the %d smallest traces), then writes plots and report into\n"
 "results/DATE-HOST/ (or DIR), links results/latest to it, and prints the\n"
 "summary table and the report's path.  The matrix stops starting cells\n"
-"after %d s (--quick: %d s); finish it with kmbench matrix --resume.\n\n"
+"after %d s (--quick: %d s) and kills a cell after 60 s (--quick: 30 s),\n"
+"so the whole run stays within 10 minutes (2); finish an interrupted\n"
+"matrix with kmbench matrix --resume --out DIR.\n\n"
 "Environment: KMBENCH_CORPUS (trace directory, default traces/corpus),\n"
 "KMBENCH_RESULTS (results directory, default results/ of the source).\n",
 		RUN_QUICK_TRACES, RUN_BUDGET_S, RUN_QUICK_BUDGET_S);
@@ -211,7 +213,7 @@ static void run_usage(FILE *fp)
 
 int cmd_run(int argc, char **argv)
 {
-	struct matrix_config cfg = { .reps = 3, .timeout_s = 120,
+	struct matrix_config cfg = { .reps = 3, .timeout_s = 60,
 				     .shard_i = 1, .shard_n = 1,
 				     .timeline = 100,
 				     .budget_s = RUN_BUDGET_S };

@@ -205,7 +205,8 @@ size_t tlb_config_format(const struct tlb_config *cfg, char *buf, size_t len)
 	size_t n = 0;
 
 #define OUT(...) do {							\
-		int r_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
+		int r_ = snprintf(buf + n, n < len ? len - n : 0,	\
+				  __VA_ARGS__);				\
 		if (r_ > 0)						\
 			n += (size_t)r_;				\
 	} while (0)
@@ -520,8 +521,9 @@ int tlb_check(const struct tlb *tlb, FILE *fp)
 					if (set[v].key == k ||
 					    (set[v].key &&
 					     set[v].stamp == set[w].stamp)) {
-						fprintf(fp, "tlb: duplicate key or "
-							"stamp in set %llu\n",
+						fprintf(fp, "tlb: duplicate "
+							"key or stamp in set "
+							"%llu\n",
 							(unsigned long long)s);
 						return -1;
 					}

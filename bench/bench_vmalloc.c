@@ -367,8 +367,8 @@ int bench_vmalloc(bool json)
 				ret = bv_tlb(al, bv_sizes[s], r);
 			if (ret) {
 				vmalloc_host_alias = true;
-				kmb_warn("bench vmalloc: %s of %lu bytes failed",
-					 bv_names[a], bv_sizes[s]);
+				kmb_warn("bench vmalloc: %s of %lu bytes "
+					 "failed", bv_names[a], bv_sizes[s]);
 				free(res);
 				return KMB_EX_SOFTWARE;
 			}

@@ -204,8 +204,8 @@ TEST(huge_vmalloc_uses_2m_mappings)
 	CHECK(((uintptr_t)p & ((2 << 20) - 1)) == 0);
 	kmm_kva_of(p + 3 * PAGE_SIZE, &s);
 	CHECK_EQ(s, TLB_PG_2M);
-	REQUIRE(pgtable_translate(&init_pgtable, kmm_kva_of(p + (3 << 20), NULL),
-				  &w) == 0);
+	REQUIRE(pgtable_translate(&init_pgtable,
+				  kmm_kva_of(p + (3 << 20), NULL), &w) == 0);
 	CHECK_EQ(w.size, TLB_PG_2M);
 	CHECK_EQ(w.depth, 3);
 	CHECK(pfn_to_page(w.pfn) == vmalloc_to_page(p + (3 << 20)));

@@ -154,10 +154,10 @@ struct kmm_kspace {
 	const char *name;		/* "x86_64", "x86_64-la57", "x86_32" */
 	unsigned int pgtable_levels;
 	uint64_t page_offset;		/* direct map base */
-	uint64_t lowmem_limit;		/* physical bytes the direct map covers */
+	uint64_t lowmem_limit;		/* bytes of memory direct-mapped */
 	uint64_t vmalloc_start;
 	uint64_t vmalloc_end;
-	uint64_t pkmap_base;		/* 0 without high memory */
+	uint64_t pkmap_base;		/* 0 on the 64-bit layouts */
 	uint64_t fixaddr_start;
 	uint64_t fixaddr_top;
 	bool gbpages;			/* direct map may use 1 GiB pages */

@@ -594,7 +594,8 @@ void vmallocinfo_show(FILE *fp)
 			(long)v->size);
 		if (v->caller)
 			fprintf(fp, " %p", v->caller);
-		if (v->nr_pages)
+		/* the kernel keeps no page array for a plain vmap() */
+		if (v->nr_pages && (v->flags & VM_ALLOC))
 			fprintf(fp, " pages=%u", v->nr_pages);
 		if (v->flags & VM_IOREMAP)
 			fprintf(fp, " ioremap");
@@ -605,7 +606,8 @@ void vmallocinfo_show(FILE *fp)
 		if (v->flags & VM_USERMAP)
 			fprintf(fp, " user");
 		/* the kernel vmallocs a pages[] array above one page */
-		if (v->nr_pages * sizeof(struct page *) > PAGE_SIZE)
+		if ((v->flags & VM_ALLOC) &&
+		    v->nr_pages * sizeof(struct page *) > PAGE_SIZE)
 			fprintf(fp, " vpages");
 		if ((v->flags & VM_ALLOC) && v->nr_pages)
 			fprintf(fp, " N0=%u", v->nr_pages);

@@ -235,6 +235,26 @@ TEST(vmallocinfo_has_the_kernel_format)
 	CHECK(strstr(buf, line) != NULL);
 	CHECK(strstr(buf, " pages=3 vmalloc N0=3\n") != NULL);
 	CHECK(strstr(buf, " pages=600 vmalloc vpages N0=600\n") != NULL);
+	/* a vmap area shows as "vmap" without pages= */
+	{
+		struct page *pg[2] = { alloc_page(GFP_KERNEL),
+				       alloc_page(GFP_KERNEL) };
+		char *v = vmap(pg, 2, VM_MAP, PAGE_KERNEL);
+		FILE *f2;
+		char b2[4096];
+
+		REQUIRE(v);
+		f2 = fmemopen(b2, sizeof(b2), "w");
+		REQUIRE(f2);
+		vmallocinfo_show(f2);
+		fclose(f2);
+		snprintf(line, sizeof(line), "   12288 %p vmap\n",
+			 find_vm_area(v)->caller);
+		CHECK(strstr(b2, line) != NULL);
+		vunmap(v);
+		__free_page(pg[0]);
+		__free_page(pg[1]);
+	}
 	vfree(p);
 	fp = fmemopen(buf, sizeof(buf), "w");
 	vmallocinfo_show(fp);

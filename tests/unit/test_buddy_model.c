@@ -4,12 +4,14 @@
  * allocations and frees of random orders and gfp flags, checked against a
  * bitmap of allocated pages (no block handed out twice, alignment, zone
  * limits, zeroing, contents kept), the invariant checker after every step
- * when KMM_DEBUG >= 3 (every 50000 steps otherwise), and at the end, after
- * freeing everything, buddyinfo equal to the initial state.
+ * in debug builds (all steps at KMM_DEBUG >= 3, the first 20000 at 1 and
+ * 2, every 50000th after that and in release builds), and at the end,
+ * after freeing everything, buddyinfo equal to the initial state.
  *
  * KMB_MODEL_OPS overrides the number of operations (default 1000000,
  * 20000 with KMM_DEBUG >= 3).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@
 #include "kmm/kmm.h"
 
 #define MODEL_LIVE	4096
-#define CHECK_EVERY	(KMM_DEBUG >= 3 ? 1 : 50000)
+#define CHECK_EVERY	50000
+#define CHECK_ALL_UNTIL	(KMM_DEBUG >= 3 ? LONG_MAX : KMM_DEBUG ? 20000 : 0)
 
 #if KMM_DEBUG >= 3
 #define DEFAULT_OPS	20000
@@ -152,7 +155,7 @@ TEST(model_check_random_ops)
 			allocs++;
 			fails += !l->page;
 		}
-		if (i % CHECK_EVERY == 0)
+		if (i < CHECK_ALL_UNTIL || i % CHECK_EVERY == 0)
 			REQUIRE(buddy_check(stderr) == 0);
 	}
 	printf("# %ld ops, %ld allocations, %ld failed\n", ops, allocs, fails);

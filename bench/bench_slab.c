@@ -30,7 +30,7 @@
 #include "util.h"
 
 #define SLAB_BENCH_ITERS	1000000ULL
-#define SLAB_BENCH_REPS		5
+#define SLAB_BENCH_REPS		11
 #define REMOTE_ITERS		100000ULL
 #define REMOTE_REPS		3
 
@@ -227,6 +227,39 @@ static double kmm_remote_once(size_t size, uint64_t iters)
 	return (double)(bench_now() - t0) / (double)iters;
 }
 
+/*
+ * Fill and empty: allocate FILL_OBJS objects of 64 bytes, then free them,
+ * from a fresh cache, so slabs are made and shuffled.  ns per object, for a
+ * plain cache and one with SLAB_FREELIST_RANDOM.
+ */
+#define FILL_OBJS	100000
+static double kmm_fill(bool randomized)
+{
+	static void *objs[FILL_OBJS];
+	double runs[REMOTE_REPS];
+
+	for (int r = 0; r < REMOTE_REPS; r++) {
+		struct kmem_cache *s = kmem_cache_create(randomized ?
+			"bench-fill-random" : "bench-fill", 64, 0,
+			SLAB_NO_MERGE | (randomized ? SLAB_FREELIST_RANDOM : 0),
+			NULL);
+		uint64_t t0;
+
+		if (!s)
+			return -1;
+		t0 = bench_now();
+		for (int i = 0; i < FILL_OBJS; i++) {
+			objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			memset(objs[i], 1, 64);
+		}
+		for (int i = 0; i < FILL_OBJS; i++)
+			kmem_cache_free(s, objs[i]);
+		runs[r] = (double)(bench_now() - t0) / FILL_OBJS;
+		kmem_cache_destroy(s);
+	}
+	return median(runs, REMOTE_REPS);
+}
+
 static double kmm_remote(size_t size)
 {
 	double runs[REMOTE_REPS];
@@ -329,6 +362,7 @@ struct slab_results {
 	double kmm[NR_VARIANTS][NR_SIZES];
 	double base[BASELINE_NR][NR_SIZES];	/* -1: unavailable */
 	double remote_kmm[NR_REMOTE];
+	double fill[2];				/* plain, randomized */
 	double remote_base[BASELINE_NR][NR_REMOTE];
 	double ins[NR_VARIANTS];		/* -1: unavailable */
 	double ins_loop;			/* the loop's own share */
@@ -406,6 +440,11 @@ static void print_table(const struct slab_results *r)
 		}
 		printf("\n");
 	}
+	printf("\nfill and empty a fresh 64-byte cache (%d objects, new slabs "
+	       "each time): %.2f ns per object, %.2f with "
+	       "SLAB_FREELIST_RANDOM\nfreelist pointer hardening: %s in this "
+	       "build (KMM_SLAB_HARDENED)\n", FILL_OBJS, r->fill[0],
+	       r->fill[1], KMM_SLAB_HARDENED ? "on" : "off");
 	printf("\ninstructions per alloc+free pair (callgrind, 64 bytes, "
 	       "the benchmark loop's %.0f subtracted):", r->ins_loop);
 	if (!r->valgrind) {
@@ -472,6 +511,12 @@ static void print_json(const struct slab_results *r)
 					  r->remote_base[b][i]);
 	}
 	json_array_end(&w);
+	json_key(&w, "fill_ns_per_object");
+	json_object_begin(&w);
+	json_kv_double(&w, "plain", r->fill[0]);
+	json_kv_double(&w, "freelist_random", r->fill[1]);
+	json_object_end(&w);
+	json_kv_bool(&w, "freelist_hardened", KMM_SLAB_HARDENED);
 	json_key(&w, "instructions_per_pair");
 	if (r->valgrind) {
 		json_object_begin(&w);
@@ -531,6 +576,8 @@ int bench_slab(bool json)
 				r.remote_base[b][i] = -1;
 		}
 	}
+	r.fill[0] = kmm_fill(false);
+	r.fill[1] = kmm_fill(true);
 	r.valgrind = have_valgrind();
 	r.ins_loop = r.valgrind ? inscount(V_EMPTY, 64) : -1;
 	for (int v = 0; v < NR_VARIANTS; v++)

@@ -84,6 +84,13 @@ void (*slab_report_hook)(const char *msg);
 bool slab_panic_on_report;
 unsigned long slab_nr_reports;
 
+static const char rule_eq[] =
+	"======================================================================"
+	"=======";
+static const char rule_dash[] =
+	"----------------------------------------------------------------------"
+	"-------";
+
 void slab_report(struct kmem_cache *s, const void *object, const char *fmt,
 		 ...)
 {
@@ -93,12 +100,9 @@ void slab_report(struct kmem_cache *s, const void *object, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(msg, sizeof(msg),
-		 "=============================================================================\n"
-		 "BUG %s: %s\n"
-		 "-----------------------------------------------------------------------------\n"
+	snprintf(msg, sizeof(msg), "%.77s\nBUG %s: %s\n%.77s\n"
 		 "Object 0x%p cache %s object_size %u slab_size %u\n",
-		 s ? s->name : "(unknown)", what, object,
+		 rule_eq, s ? s->name : "(unknown)", what, rule_dash, object,
 		 s ? s->name : "(unknown)", s ? s->object_size : 0,
 		 s ? s->size : 0);
 	__atomic_fetch_add(&slab_nr_reports, 1, __ATOMIC_RELAXED);

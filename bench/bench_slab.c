@@ -12,7 +12,9 @@
  * (freelist, tid) instead of plain per-CPU stores (docs/slab.md).
  *
  * KMB_SLAB_INSCOUNT="VARIANT SIZE ITERS" makes this benchmark run only
- * that loop and exit: the callgrind child.
+ * that loop and exit: the callgrind child.  KMB_BENCH_SLAB_SCALE=N divides
+ * the iteration counts by N and KMB_BENCH_SLAB_CALLGRIND=0 skips callgrind
+ * (tests).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -48,6 +50,17 @@ static const char *const variant_names[NR_VARIANTS + 1] = {
 
 /* Every object escapes through here, so no compiler elides a pair. */
 static void *volatile slab_sink;
+
+/* Iterations divided by $KMB_BENCH_SLAB_SCALE */
+static uint64_t scaled(uint64_t iters)
+{
+	const char *env = getenv("KMB_BENCH_SLAB_SCALE");
+	uint64_t div;
+
+	if (!env || !kmb_parse_u64(env, &div, false) || !div)
+		return iters;
+	return iters / div ? iters / div : 1;
+}
 
 static uint64_t bench_now(void)
 {
@@ -173,12 +186,14 @@ static double kmm_pairs(enum variant v, size_t size)
 {
 	double runs[SLAB_BENCH_REPS];
 
-	run_variant(v, size, SLAB_BENCH_ITERS / 10);	/* warm up */
+	uint64_t iters = scaled(SLAB_BENCH_ITERS);
+
+	run_variant(v, size, iters / 10 + 1);	/* warm up */
 	for (int r = 0; r < SLAB_BENCH_REPS; r++) {
 		uint64_t t0 = bench_now();
 
-		run_variant(v, size, SLAB_BENCH_ITERS);
-		runs[r] = (double)(bench_now() - t0) / SLAB_BENCH_ITERS;
+		run_variant(v, size, iters);
+		runs[r] = (double)(bench_now() - t0) / (double)iters;
 	}
 	return median(runs, SLAB_BENCH_REPS);
 }
@@ -267,7 +282,7 @@ static double kmm_remote(size_t size)
 	if (kmm_nr_cpus() < 2)
 		return -1;
 	for (int r = 0; r < REMOTE_REPS; r++)
-		runs[r] = kmm_remote_once(size, REMOTE_ITERS);
+		runs[r] = kmm_remote_once(size, scaled(REMOTE_ITERS));
 	return median(runs, REMOTE_REPS);
 }
 
@@ -341,8 +356,15 @@ static double callgrind_count(enum variant v, size_t size, uint64_t iters)
 	return p ? strtod(p + 12, NULL) : -1;
 }
 
+static const char no_callgrind[] =
+	"unavailable: no valgrind (or KMB_BENCH_SLAB_CALLGRIND=0)";
+
 static bool have_valgrind(void)
 {
+	const char *env = getenv("KMB_BENCH_SLAB_CALLGRIND");
+
+	if (env && !strcmp(env, "0"))
+		return false;
 	return system("valgrind --version >/dev/null 2>&1") == 0;
 }
 
@@ -448,7 +470,7 @@ static void print_table(const struct slab_results *r)
 	printf("\ninstructions per alloc+free pair (callgrind, 64 bytes, "
 	       "the benchmark loop's %.0f subtracted):", r->ins_loop);
 	if (!r->valgrind) {
-		printf(" unavailable: valgrind is not installed\n");
+		printf(" %s\n", no_callgrind);
 	} else {
 		for (int v = 0; v < NR_VARIANTS; v++)
 			printf(" %s %.1f%s", variant_names[v], r->ins[v],
@@ -525,7 +547,7 @@ static void print_json(const struct slab_results *r)
 		json_kv_double(&w, "loop_subtracted", r->ins_loop);
 		json_object_end(&w);
 	} else {
-		json_string(&w, "unavailable: valgrind is not installed");
+		json_string(&w, no_callgrind);
 	}
 	json_key(&w, "goals");
 	json_object_begin(&w);
@@ -559,8 +581,8 @@ int bench_slab(bool json)
 			r.base[b][i] = -1;
 			if (baseline_available(baseline_names[b]) &&
 			    baseline_pairs(baseline_names[b], bench_sizes[i], 0,
-					   SLAB_BENCH_ITERS, SLAB_BENCH_REPS,
-					   &r.base[b][i]))
+					   scaled(SLAB_BENCH_ITERS),
+					   SLAB_BENCH_REPS, &r.base[b][i]))
 				r.base[b][i] = -1;
 		}
 	}
@@ -570,8 +592,8 @@ int bench_slab(bool json)
 			r.remote_base[b][i] = -1;
 			if (baseline_available(baseline_names[b]) &&
 			    baseline_remote_pairs(baseline_names[b],
-						  remote_sizes[i], REMOTE_ITERS,
-						  REMOTE_REPS,
+						  remote_sizes[i],
+						  scaled(REMOTE_ITERS), REMOTE_REPS,
 						  &r.remote_base[b][i]))
 				r.remote_base[b][i] = -1;
 		}

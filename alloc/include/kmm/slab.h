@@ -515,10 +515,10 @@ int slab_check_cache(struct kmem_cache *s);
 
 /*
  * Debug reports ("BUG kmalloc-64: Redzone overwritten ...") go to this
- * hook, or to stderr while it is NULL; tests set it to capture them.  After a report the
- * allocator aborts if slab_panic_on_report is true (default false: the
- * object is leaked and the call returns, as the kernel does after a
- * report).
+ * hook, or to stderr while it is NULL; tests set it to capture them.  After
+ * a report the allocator aborts if slab_panic_on_report is true (default
+ * false: the object is leaked and the call returns, as the kernel does
+ * after a report).
  */
 extern void (*slab_report_hook)(const char *msg);
 extern bool slab_panic_on_report;

@@ -24,7 +24,8 @@ static void matrix_usage(FILE *fp)
 "usage: kmbench matrix [--traces GLOB...] [--allocators LIST] [--modes LIST]\n"
 "                      [--reps N] [--warmup N] [--timeout S] [--out DIR]\n"
 "                      [--resume] [--shard I/N] [--hyperfine]\n"
-"                      [--timeline SAMPLES] [--budget S]\n\n"
+"                      [--timeline SAMPLES] [--touch none|first|all]\n"
+"                      [--budget S]\n\n"
 "Runs every trace x allocator x mode x repetition as its own child process\n"
 "(`kmbench replay TRACE --alloc A --threads MODE --json`) and stores each\n"
 "cell in DIR/matrix.db (SQLite) and DIR/cells/*.json.  A cell that fails,\n"
@@ -44,6 +45,8 @@ static void matrix_usage(FILE *fp)
 "  --hyperfine        also time each cell's command with hyperfine\n"
 "  --timeline SAMPLES about SAMPLES timeline points per replay (replay\n"
 "                     --timeline N, N from the trace's size); 0: none (0)\n"
+"  --touch MODE       replay --touch: none (default), first (first cache\n"
+"                     line of each object: TLB model data), all\n"
 "  --budget S         start no cell after S seconds (the rest: --resume)\n\n"
 "Environment: KMBENCH_REPLAY=PROG runs `PROG replay ...` instead of this\n"
 "kmbench (a wrapper, or another build).\n",
@@ -239,6 +242,16 @@ int cmd_matrix(int argc, char **argv)
 			defined = true;
 			if (!parse_int_opt(a, v, 0, &cfg.timeline))
 				goto out;
+			i++;
+		} else if (!strcmp(a, "--touch") && v) {
+			defined = true;
+			if (strcmp(v, "none") && strcmp(v, "first") &&
+			    strcmp(v, "all")) {
+				kmb_warn("--touch needs none, first or all");
+				goto out;
+			}
+			free(cfg.touch);
+			cfg.touch = kmb_xstrdup(v);
 			i++;
 		} else if (!strcmp(a, "--budget") && v) {
 			if (!kmb_parse_double(v, &cfg.budget_s) ||

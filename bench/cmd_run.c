@@ -7,8 +7,9 @@
  *    conversion (when `trace convert` is not built, the traces are replayed
  *    as they are);
  * 2. the default matrix: every trace x every installed allocator, 3
- *    repetitions (--quick: 1 repetition, the smallest traces), within a time
- *    budget (8 min; --quick: 80 s), into results/DATE-HOST/;
+ *    repetitions, replay --touch first (--quick: 1 repetition of the
+ *    NAME-tiny traces shipped for it, or of the smallest traces), within a
+ *    time budget (8 min; --quick: 80 s), into results/DATE-HOST/;
  * 3. plots and report, results/latest pointing at the run, the summary
  *    table and the report's path on stdout.
  *
@@ -123,13 +124,19 @@ static char *converted(const char *src, const char *cache, bool can_convert)
 	return out;
 }
 
+/* NAME-tiny.*: a shortened variant shipped for --quick. */
+static bool is_tiny(const char *path)
+{
+	return strstr(matrix_trace_name(path), "-tiny.") != NULL;
+}
+
 int run_corpus(struct matrix_config *cfg, bool quick)
 {
 	const char *dir = getenv("KMBENCH_CORPUS");
 	const struct kmb_command *trace = kmb_find_command("trace");
 	char *pat, *cache = cache_dir();
 	struct trace_file *f = NULL;
-	size_t n = 0, use;
+	size_t n = 0, use, tiny = 0;
 	struct matrix_config all = { 0 };
 	int ret = 0;
 
@@ -149,10 +156,13 @@ int run_corpus(struct matrix_config *cfg, bool quick)
 		n++;
 	}
 	qsort(f, n, sizeof(*f), by_size);
-	use = quick && n > RUN_QUICK_TRACES ? RUN_QUICK_TRACES : n;
+	for (size_t i = 0; i < n; i++)
+		tiny += is_tiny(f[i].path);
+	use = quick && !tiny && n > RUN_QUICK_TRACES ? RUN_QUICK_TRACES : n;
 	cfg->traces = kmb_xcalloc(use + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
-		if (i < use)
+		/* the tiny variants are --quick's, the others the full run's */
+		if (i < use && (!tiny || is_tiny(f[i].path) == quick))
 			cfg->traces[cfg->ntraces++] = f[i].path;
 		else
 			free(f[i].path);
@@ -199,8 +209,9 @@ static void run_usage(FILE *fp)
 	fprintf(fp,
 "usage: kmbench run [--quick] [--out DIR]\n\n"
 "The main job: converts the shipped traces (cached), runs the matrix of\n"
-"every trace against every installed allocator (3 repetitions; --quick: 1\n"
-"repetition on the %d smallest traces), then writes plots and report into\n"
+"every trace against every installed allocator (3 repetitions, objects'\n"
+"first cache line touched; --quick: 1 repetition of the NAME-tiny traces,\n"
+"or of the %d smallest), then writes plots and report into\n"
 "results/DATE-HOST/ (or DIR), links results/latest to it, and prints the\n"
 "summary table and the report's path.  The matrix stops starting cells\n"
 "after %d s (--quick: %d s) and kills a cell after 60 s (--quick: 30 s),\n"
@@ -255,6 +266,7 @@ int cmd_run(int argc, char **argv)
 		cfg.allocators[k] = kmb_xstrdup(alloc[k]);
 	cfg.modes = kmb_xcalloc(2, sizeof(char *));
 	cfg.modes[cfg.nmodes++] = kmb_xstrdup("percpu");
+	cfg.touch = kmb_xstrdup("first");	/* TLB model data */
 	if (!out) {
 		name = matrix_default_out();	/* results/DATE-HOST */
 		out = path_join(res && *res ? res : KMBENCH_SOURCE_ROOT

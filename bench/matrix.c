@@ -300,6 +300,7 @@ char *matrix_config_json(const struct matrix_config *cfg)
 	json_kv_int(&w, "shard_n", cfg->shard_n);
 	json_kv_bool(&w, "hyperfine", cfg->hyperfine);
 	json_kv_int(&w, "timeline", cfg->timeline);
+	json_kv_string(&w, "touch", cfg->touch);
 	json_object_end(&w);
 	json_finish(&w);
 	fclose(fp);
@@ -344,6 +345,8 @@ int matrix_config_parse(const char *json, struct matrix_config *cfg)
 	cfg->hyperfine = jv_get(doc, "hyperfine") &&
 			 jv_get(doc, "hyperfine")->b;
 	cfg->timeline = (int)jv_num(jv_get(doc, "timeline"), 0);
+	if (jv_str(jv_get(doc, "touch"), NULL))
+		cfg->touch = kmb_xstrdup(jv_str(jv_get(doc, "touch"), NULL));
 	ret = cfg->reps > 0 && cfg->shard_n > 0 ? 0 : -1;
 out:
 	jv_free(doc);
@@ -365,6 +368,7 @@ void matrix_config_free(struct matrix_config *cfg)
 	free_list(cfg->allocators, cfg->nallocators);
 	free_list(cfg->modes, cfg->nmodes);
 	free(cfg->out);
+	free(cfg->touch);
 	free(cfg->replay_prog);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -580,6 +584,10 @@ static void replay_argv(struct runner *rn, const struct cell *c, char **argv,
 		argv[n++] = "--timeline";
 		argv[n++] = tl;
 	}
+	if (rn->cfg->touch) {
+		argv[n++] = "--touch";
+		argv[n++] = rn->cfg->touch;
+	}
 	argv[n++] = "--json";
 	argv[n] = NULL;
 }
@@ -769,7 +777,7 @@ static int run_cell(struct runner *rn, const struct cell *c)
 	const struct matrix_config *cfg = rn->cfg;
 	struct res_cell rc = { 0 };
 	struct child_result r;
-	char *argv[12], key[1024], err[160], tl[32];
+	char *argv[14], key[1024], err[160], tl[32];
 	const char *trace = matrix_trace_name(cfg->traces[c->trace]);
 	struct jv *doc = NULL;
 	char *hf = NULL;
@@ -835,7 +843,7 @@ static int run_cell(struct runner *rn, const struct cell *c)
 static void run_warmups(struct runner *rn, const struct cell *c)
 {
 	struct child_result r;
-	char *argv[12], tl[32];
+	char *argv[14], tl[32];
 
 	for (int i = 0; i < rn->cfg->warmup; i++) {
 		replay_argv(rn, c, argv, tl, sizeof(tl));

@@ -28,6 +28,7 @@ struct matrix_config {
 	int shard_i, shard_n;	/* 1-based; 1/1 runs everything */
 	bool hyperfine;
 	int timeline;		/* samples per trace (replay --timeline), 0 off */
+	char *touch;		/* replay --touch none|first|all, or NULL */
 	double budget_s;	/* start no cell after this long; 0: no limit */
 	char *out;		/* the run directory */
 	char *replay_prog;	/* program to run as `PROG replay ...` */

@@ -8,7 +8,7 @@ then
 	echo "1..0 # SKIP needs sqlite3 and gnuplot"
 	exit 0
 fi
-plan 10
+plan 12
 export KMBENCH_REPLAY="$KMB_SOURCE_ROOT/tests/data/matrix/fake-replay.sh"
 export KMBENCH_CORPUS="$tap_tmp/corpus" KMBENCH_RESULTS="$tap_tmp/results"
 mkdir -p "$KMBENCH_CORPUS/workloads"
@@ -33,6 +33,12 @@ check "notes and directories in the corpus are no traces" \
 expect_exit 0 "a second run" "$KMBENCH" run --quick
 check "the second run gets its own directory and results/latest" \
 	'r2=$(readlink "$KMBENCH_RESULTS/latest") && [ "$r2" != "$r" ] && [ -s "$KMBENCH_RESULTS/$r2/report.md" ] && [ -s "$KMBENCH_RESULTS/$r/report.md" ]'
+mkdir -p "$tap_tmp/c2"
+for f in big.kmt big-tiny.kmt other.kmt other-tiny.kmt; do : > "$tap_tmp/c2/$f"; done
+KMBENCH_CORPUS="$tap_tmp/c2" expect_exit 0 "run --quick on a corpus with tiny variants" \
+	"$KMBENCH" run --quick --out "$tap_tmp/tiny"
+check "--quick replays the NAME-tiny traces only" \
+	'[ "$(sqlite3 "$tap_tmp/tiny/matrix.db" "SELECT group_concat(DISTINCT trace) FROM (SELECT trace FROM cells ORDER BY trace)")" = "big-tiny.kmt,other-tiny.kmt" ]'
 expect_exit 0 "pgo --dry-run prints the plan" "$KMBENCH" pgo --dry-run --quick
 check "the plan: generate, training replays, use, a plain -O2 build, both matrices" \
 	'printf "%s\n" "$err" | grep -q "b_pgo=generate" && printf "%s\n" "$err" | grep -q "training replay: .*replay .*one.kmt --alloc kmm" && printf "%s\n" "$err" | grep -q "meson configure .*-Db_pgo=use" && printf "%s\n" "$err" | grep -q "build-o2 .*-Dc_args=-O2" && [ "$(printf "%s\n" "$err" | grep -c "pgo: matrix with")" = 2 ]'

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../../alloc/buddy_internal.h"	/* the shadow, for corruption */
@@ -917,4 +918,63 @@ TEST(checker_finds_corruption)
 	CHECK(strstr(out, "starts an allocated block") != NULL);
 	buddy_alloc_order[page_to_pfn(head)] = 0;
 	CHECK_EQ(check_ok(), 0);
+}
+
+TEST(tens_of_gib_cost_only_what_is_used)
+{
+	struct page *p[4];
+	long rss_kb = 0;
+	char line[256];
+	FILE *fp;
+
+	machine(48 * GIB, 2, KMM_LAYOUT_64BIT);
+	CHECK_UEQ(kmm_zones[ZONE_NORMAL].managed_pages, 44 * GIB >> PAGE_SHIFT);
+	/* sqrt(48 GiB in kB * 16) = 28377 kB -> 7094 pages */
+	CHECK_UEQ(min_wmark_pages(&kmm_zones[ZONE_NORMAL]),
+		  7094UL * (44 * GIB >> PAGE_SHIFT) / (48 * GIB >> PAGE_SHIFT));
+	p[0] = alloc_pages(GFP_KERNEL, 0);
+	p[1] = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
+	p[2] = alloc_pages(GFP_DMA32, 5);
+	p[3] = alloc_pages(GFP_DMA, 0);
+	CHECK_EQ(page_zonenum(p[0]), ZONE_NORMAL);
+	CHECK_EQ(page_zonenum(p[1]), ZONE_NORMAL);
+	CHECK_EQ(page_zonenum(p[2]), ZONE_DMA32);
+	CHECK_EQ(page_zonenum(p[3]), ZONE_DMA);
+	memset(page_address(p[1]), 1, PAGE_SIZE << MAX_PAGE_ORDER);
+	CHECK_EQ(check_ok(), 0);
+	fp = fopen("/proc/self/status", "r");
+	while (fp && fgets(line, sizeof(line), fp))
+		if (!strncmp(line, "VmRSS:", 6))
+			rss_kb = atol(line + 6);
+	if (fp)
+		fclose(fp);
+	/* 768 MiB of mem_map, 48 GiB of memory: only touched pages count */
+	CHECK(rss_kb > 0 && rss_kb < 512 * 1024);
+	__free_pages(p[0], 0);
+	__free_pages(p[1], MAX_PAGE_ORDER);
+	__free_pages(p[2], 5);
+	__free_pages(p[3], 0);
+	drain_all_pages();
+	CHECK_UEQ(buddy_total_free_pages(), max_pfn);
+	CHECK_EQ(check_ok(), 0);
+	kmm_mem_exit();
+}
+
+TEST(frames_map_a_second_time_through_the_memfd)
+{
+	struct page *p;
+	char *alias;
+
+	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
+	p = alloc_pages(GFP_KERNEL, 1);
+	REQUIRE(p != NULL);
+	alias = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     kmm_phys_fd, (off_t)(page_to_pfn(p) << PAGE_SHIFT));
+	REQUIRE(alias != MAP_FAILED);
+	strcpy((char *)page_address(p) + PAGE_SIZE, "through the direct map");
+	CHECK_STR_EQ(alias + PAGE_SIZE, "through the direct map");
+	strcpy(alias, "through the alias");
+	CHECK_STR_EQ(page_address(p), "through the alias");
+	munmap(alias, 2 * PAGE_SIZE);
+	__free_pages(p, 1);
 }

@@ -14,15 +14,15 @@
  *	index:	u32 blocks, then u64 offset + u64 first ts + u32 events each
  *	trailer: u64 index offset, "KMTEND\0\0"
  *
- * One event in a block's raw stream:
+ * One event in a block's raw stream (docs/trace-format.md has it all):
  *
- *	u8	type | X << 6 | P << 7
+ *	u8	type (31: a u8 type follows) | T0 << 5 | X << 6 | P << 7
  *	[u8	X: 1 cpu, 2 pid, 4 flags (vm), 8 site, 16 alloc_cpu, 32 obj;
  *		or 128 | cpu when only the CPU changed (cpu < 128)]
  *	[v cpu] [v pid] [u8 flags]
  *	(the pid is relative to the CPU: X&2 when it differs from the last
  *	pid seen on that CPU in this block)
- *	v	zigzag ts delta in units
+ *	[v	zigzag ts delta in units, absent when T0 (delta 0)]
  *	[v	obj + 1 (0 = none) when X&32]
  *	memory events:
  *	  obj: allocations: implied (the next new id) unless X&32; frees:
@@ -30,15 +30,18 @@
  *	  [v site]: absent for a free whose site is predicted (the last free
  *		 site of objects from the same allocation site, for objects
  *		 allocated in this block) unless X&8
- *	  if !P: u8 flags, v bytes_req, zigzag bytes_alloc - bytes_req, v gfp,
- *		 v cache, v node + 1, u8 order, u8 migratetype
+ *	  if !P: u8 mask of the fields that differ from the predicted
+ *		 record, then those: u8 flags, v bytes_req, zigzag bytes_alloc
+ *		 - bytes_req, v gfp, v cache, v node + 1, u8 order, u8 mt
  *	  [v alloc_cpu when X&16; without it a matched free's allocating
  *		 CPU is its own CPU, anything else's 0]
- *	vm events: v addr, v len, v arg
+ *	vm events: zigzag deltas of addr, len, arg against the last event
+ *		 of the same type in the block
  *
- * P ("predicted") means: the same flags, sizes, gfp, cache, node, order
- * and migratetype as the last event of the same call site, kind and
- * address space in this block.  Blocks decode on their own.
+ * The predicted record: flags, sizes, gfp, cache, node, order and
+ * migratetype of the last event of the same call site, kind and address
+ * space in this block (or a blank one); P: all the same.  Blocks decode on
+ * their own.
  *
  * Every length is checked against what is left: a truncated or corrupted
  * file is an error (exit 65), never a crash.
@@ -56,6 +59,10 @@
 #include <zstd.h>
 #endif
 
+#define B0_ESCAPE	31	/* type >= 31: a u8 type follows */
+#define B0_T0		0x20	/* no time delta (0) */
+#define B0_X		0x40
+#define B0_P		0x80
 #define X_CPU		0x01
 #define X_PID		0x02
 #define X_FLAGS		0x04
@@ -173,15 +180,35 @@ static inline struct pred *pred_of(struct pred *tab, uint32_t nstr,
 #define PRED_FLAGS (KMT_F_PRECAPTURE | KMT_F_IMPLICIT | KMT_F_FAILED | \
 		    KMT_F_REMOTE | KMT_F_NODE | KMT_F_ACCOUNTED | KMT_F_GFP_RAW)
 
-static bool pred_match(const struct pred *p, uint32_t gen,
-		       const struct kmt_event *ev)
+/* The record a memory event is coded against: its predictor, if set in
+ * this block, else a blank one (no flags, sizes 0, node none). */
+static struct pred pred_base(const struct pred *p, uint32_t gen)
 {
-	return p->gen == gen && p->flags == ev->flags &&
-	       p->bytes_req == ev->u.mem.bytes_req &&
-	       p->bytes_alloc == ev->u.mem.bytes_alloc &&
-	       p->gfp == ev->u.mem.gfp && p->cache == ev->u.mem.cache &&
-	       p->node == ev->u.mem.node && p->order == ev->u.mem.order &&
-	       p->mt == ev->u.mem.migratetype;
+	struct pred b = { .node = KMT_NODE_NONE };
+
+	return p->gen == gen ? *p : b;
+}
+
+/* Which fields of @ev differ from @b (REC_* bits; 0 = all the same). */
+#define REC_FLAGS	0x01
+#define REC_REQ		0x02
+#define REC_ALLOC	0x04
+#define REC_GFP		0x08
+#define REC_CACHE	0x10
+#define REC_NODE	0x20
+#define REC_ORDER	0x40
+#define REC_MT		0x80
+
+static unsigned int rec_diff(const struct pred *b, const struct kmt_event *ev)
+{
+	return (b->flags != ev->flags ? REC_FLAGS : 0) |
+	       (b->bytes_req != ev->u.mem.bytes_req ? REC_REQ : 0) |
+	       (b->bytes_alloc != ev->u.mem.bytes_alloc ? REC_ALLOC : 0) |
+	       (b->gfp != ev->u.mem.gfp ? REC_GFP : 0) |
+	       (b->cache != ev->u.mem.cache ? REC_CACHE : 0) |
+	       (b->node != ev->u.mem.node ? REC_NODE : 0) |
+	       (b->order != ev->u.mem.order ? REC_ORDER : 0) |
+	       (b->mt != ev->u.mem.migratetype ? REC_MT : 0);
 }
 
 static void pred_set(struct pred *p, uint32_t gen, const struct kmt_event *ev)
@@ -224,6 +251,10 @@ struct cstate {
 	uint32_t *bsite, *bsite_gen;	/* [obj - first_obj]: alloc site */
 	uint32_t nbsite;
 	uint32_t *fsite, *fsite_gen;	/* [alloc site]: last free site */
+	struct {
+		uint32_t gen;
+		uint64_t addr, len, arg;
+	} vm[KMT_EV_NR];		/* last vm event of each type */
 };
 
 static void cstate_init(struct cstate *s, uint32_t nstr)
@@ -340,7 +371,9 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 	unsigned int x = 0, kind = kmt_event_kind(ev->type);
 	bool mem = is_mem(ev->type), p = false, obj_x, site_known = false;
 	uint32_t psite = 0;
-	struct pred *pr = NULL;
+	struct pred *pr = NULL, base;
+	unsigned int diff = 0;
+	int64_t dt = (int64_t)(ev->ts - s->ts) / unit_ns[unit];
 
 	if (ev->cpu != s->cpu)
 		x |= X_CPU;
@@ -359,7 +392,9 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		x |= X_OBJ;
 	if (mem) {
 		pr = pred_of(tab, s->nstr, ev);
-		p = pred_match(pr, s->gen, ev);
+		base = pred_base(pr, s->gen);
+		diff = rec_diff(&base, ev);
+		p = !diff;
 		if (ev->u.mem.alloc_cpu != default_acpu(ev))
 			x |= X_ACPU;
 		if (kind == KMT_KIND_FREE &&
@@ -369,7 +404,10 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 				x |= X_SITE;
 		}
 	}
-	bb_u8(b, ev->type | (x ? 0x40u : 0) | (p ? 0x80u : 0));
+	bb_u8(b, (ev->type < B0_ESCAPE ? ev->type : B0_ESCAPE) |
+		 (dt ? 0 : B0_T0) | (x ? B0_X : 0) | (p ? B0_P : 0));
+	if (ev->type >= B0_ESCAPE)
+		bb_u8(b, ev->type);
 	if (x == X_CPU && ev->cpu < 128) {
 		bb_u8(b, X_CPU_INLINE | ev->cpu);
 		x = 0;
@@ -382,7 +420,8 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		bb_var(b, ev->pid);
 	if (x & X_FLAGS)
 		bb_u8(b, ev->flags);
-	bb_var(b, zigzag((int64_t)(ev->ts - s->ts) / unit_ns[unit]));
+	if (dt)
+		bb_var(b, zigzag(dt));
 	s->cpu = ev->cpu;
 	cpu_set_pid(s, ev->cpu, ev->pid);
 	s->ts = ev->ts;
@@ -398,23 +437,42 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		if (!site_known || (x & X_SITE))
 			bb_var(b, ev->site);
 		if (!p) {
-			bb_u8(b, ev->flags);
-			bb_var(b, ev->u.mem.bytes_req);
-			bb_var(b, zigzag((int64_t)ev->u.mem.bytes_alloc -
-					 (int64_t)ev->u.mem.bytes_req));
-			bb_var(b, ev->u.mem.gfp);
-			bb_var(b, ev->u.mem.cache);
-			bb_var(b, (uint16_t)(ev->u.mem.node + 1));
-			bb_u8(b, ev->u.mem.order);
-			bb_u8(b, ev->u.mem.migratetype);
-			pred_set(pr, s->gen, ev);
+			bb_u8(b, diff);
+			if (diff & REC_FLAGS)
+				bb_u8(b, ev->flags);
+			if (diff & REC_REQ)
+				bb_var(b, ev->u.mem.bytes_req);
+			if (diff & REC_ALLOC)
+				bb_var(b, zigzag((int64_t)ev->u.mem.bytes_alloc -
+						 (int64_t)ev->u.mem.bytes_req));
+			if (diff & REC_GFP)
+				bb_var(b, ev->u.mem.gfp);
+			if (diff & REC_CACHE)
+				bb_var(b, ev->u.mem.cache);
+			if (diff & REC_NODE)
+				bb_var(b, (uint16_t)(ev->u.mem.node + 1));
+			if (diff & REC_ORDER)
+				bb_u8(b, ev->u.mem.order);
+			if (diff & REC_MT)
+				bb_u8(b, ev->u.mem.migratetype);
 		}
+		pred_set(pr, s->gen, ev);
 		if (x & X_ACPU)
 			bb_var(b, ev->u.mem.alloc_cpu);
 	} else {
-		bb_var(b, ev->u.vm.addr);
-		bb_var(b, ev->u.vm.len);
-		bb_var(b, ev->u.vm.arg);
+		/* against the last event of the type: addresses are near */
+		bool known = s->vm[ev->type].gen == s->gen;
+
+		bb_var(b, zigzag((int64_t)(ev->u.vm.addr -
+					   (known ? s->vm[ev->type].addr : 0))));
+		bb_var(b, zigzag((int64_t)(ev->u.vm.len -
+					   (known ? s->vm[ev->type].len : 0))));
+		bb_var(b, zigzag((int64_t)(ev->u.vm.arg -
+					   (known ? s->vm[ev->type].arg : 0))));
+		s->vm[ev->type].gen = s->gen;
+		s->vm[ev->type].addr = ev->u.vm.addr;
+		s->vm[ev->type].len = ev->u.vm.len;
+		s->vm[ev->type].arg = ev->u.vm.arg;
 	}
 	if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
 	    kind == KMT_KIND_ALLOC)
@@ -827,17 +885,19 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 	for (size_t i = 0; i < n; i++) {
 		struct kmt_event *ev = &out[i];
 		uint8_t b0 = rd_u8(r), x = 0;
-		unsigned int type = b0 & 0x3f, kind;
-		bool p = b0 & 0x80;
+		unsigned int type = b0 & B0_ESCAPE, kind;
+		bool p = b0 & B0_P;
 		uint64_t v;
 
+		if (type == B0_ESCAPE)
+			type = rd_u8(r);
 		if (type == KMT_EV_NONE || type >= KMT_EV_NR)
 			return -1;
 		kind = kmt_event_kind((enum kmt_event_type)type);
 		memset(ev, 0, sizeof(*ev));
 		ev->type = (uint8_t)type;
 		ev->obj = KMT_OBJ_NONE;
-		if (b0 & 0x40)
+		if (b0 & B0_X)
 			x = rd_u8(r);
 		if (x & X_CPU_INLINE) {
 			s->cpu = x & 0x7f;
@@ -858,7 +918,9 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 		ev->pid = cpu_last_pid(s, s->cpu);
 		if (x & X_FLAGS)
 			ev->flags = rd_u8(r);
-		s->ts += (uint64_t)(unzigzag(rd_var(r)) * unit_ns[unit]);
+		if (!(b0 & B0_T0))
+			s->ts += (uint64_t)(unzigzag(rd_var(r)) *
+					    unit_ns[unit]);
 		ev->ts = s->ts;
 		if (x & X_OBJ) {
 			v = rd_var(r);
@@ -889,41 +951,58 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 				ev->site = (uint32_t)v;
 			}
 			pr = pred_of(tab, s->nstr, ev);
-			if (p) {
-				if (pr->gen != s->gen)
-					return -1;
-				ev->flags = pr->flags;
-				ev->u.mem.bytes_req = pr->bytes_req;
-				ev->u.mem.bytes_alloc = pr->bytes_alloc;
-				ev->u.mem.gfp = pr->gfp;
-				ev->u.mem.cache = pr->cache;
-				ev->u.mem.node = pr->node;
-				ev->u.mem.order = pr->order;
-				ev->u.mem.migratetype = pr->mt;
-			} else {
-				uint64_t req, cache, node;
-				int64_t d;
+			{
+				struct pred base = pred_base(pr, s->gen);
+				unsigned int diff = p ? 0 : rd_u8(r);
 
-				ev->flags = rd_u8(r);
-				req = rd_var(r);
-				d = unzigzag(rd_var(r));
-				v = rd_var(r);
-				cache = rd_var(r);
-				node = rd_var(r);
-				if (req > UINT32_MAX ||
-				    (int64_t)req + d < 0 ||
-				    (int64_t)req + d > (int64_t)UINT32_MAX ||
-				    v > UINT32_MAX || cache >= s->nstr ||
-				    node > 0xffff)
+				if (!p && !diff)
 					return -1;
-				ev->u.mem.bytes_req = (uint32_t)req;
-				ev->u.mem.bytes_alloc =
-					(uint32_t)((int64_t)req + d);
-				ev->u.mem.gfp = (gfp_t)v;
-				ev->u.mem.cache = (uint32_t)cache;
-				ev->u.mem.node = (int16_t)((uint16_t)node - 1);
-				ev->u.mem.order = rd_u8(r);
-				ev->u.mem.migratetype = rd_u8(r);
+				if (diff & REC_FLAGS)
+					base.flags = rd_u8(r);
+				if (diff & REC_REQ) {
+					v = rd_var(r);
+					if (v > UINT32_MAX)
+						return -1;
+					base.bytes_req = (uint32_t)v;
+				}
+				if (diff & REC_ALLOC) {
+					int64_t a = (int64_t)base.bytes_req +
+						    unzigzag(rd_var(r));
+
+					if (a < 0 || a > (int64_t)UINT32_MAX)
+						return -1;
+					base.bytes_alloc = (uint32_t)a;
+				}
+				if (diff & REC_GFP) {
+					v = rd_var(r);
+					if (v > UINT32_MAX)
+						return -1;
+					base.gfp = (uint32_t)v;
+				}
+				if (diff & REC_CACHE) {
+					v = rd_var(r);
+					if (v >= s->nstr)
+						return -1;
+					base.cache = (uint32_t)v;
+				}
+				if (diff & REC_NODE) {
+					v = rd_var(r);
+					if (v > 0xffff)
+						return -1;
+					base.node = (int16_t)((uint16_t)v - 1);
+				}
+				if (diff & REC_ORDER)
+					base.order = rd_u8(r);
+				if (diff & REC_MT)
+					base.mt = rd_u8(r);
+				ev->flags = base.flags;
+				ev->u.mem.bytes_req = base.bytes_req;
+				ev->u.mem.bytes_alloc = base.bytes_alloc;
+				ev->u.mem.gfp = base.gfp;
+				ev->u.mem.cache = base.cache;
+				ev->u.mem.node = base.node;
+				ev->u.mem.order = base.order;
+				ev->u.mem.migratetype = base.mt;
 				pred_set(pr, s->gen, ev);
 			}
 			if (kind == KMT_KIND_ALLOC && !(x & X_OBJ) &&
@@ -938,9 +1017,18 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 				ev->u.mem.alloc_cpu = default_acpu(ev);
 			}
 		} else {
-			ev->u.vm.addr = rd_var(r);
-			ev->u.vm.len = rd_var(r);
-			ev->u.vm.arg = rd_var(r);
+			bool known = s->vm[type].gen == s->gen;
+
+			ev->u.vm.addr = (uint64_t)unzigzag(rd_var(r)) +
+					(known ? s->vm[type].addr : 0);
+			ev->u.vm.len = (uint64_t)unzigzag(rd_var(r)) +
+				       (known ? s->vm[type].len : 0);
+			ev->u.vm.arg = (uint64_t)unzigzag(rd_var(r)) +
+				       (known ? s->vm[type].arg : 0);
+			s->vm[type].gen = s->gen;
+			s->vm[type].addr = ev->u.vm.addr;
+			s->vm[type].len = ev->u.vm.len;
+			s->vm[type].arg = ev->u.vm.arg;
 		}
 		if (ev->obj != KMT_OBJ_NONE && kind == KMT_KIND_ALLOC &&
 		    ev->obj >= s->next_obj) {

@@ -51,6 +51,7 @@ struct span {
 
 struct field {
 	struct span key, val;
+	uint32_t tag;		/* key_tag(): compared before the bytes */
 };
 
 struct kmt_parser {
@@ -257,6 +258,13 @@ static int bad(struct kmt_parser *p, enum kmt_skip_reason why,
 
 /* ---- fields ---- */
 
+static inline uint32_t key_tag(const char *k, size_t n)
+{
+	return (uint32_t)n | (uint32_t)(unsigned char)k[0] << 8 |
+	       (uint32_t)(unsigned char)k[n / 2] << 16 |
+	       (uint32_t)(unsigned char)k[n - 1] << 24;
+}
+
 /*
  * Split @s..@e into key=value fields.  Syscall arguments ("addr: 7f00,")
  * have ": " as the separator and end at ',' or ')'.
@@ -276,14 +284,20 @@ static void scan_fields(struct kmt_parser *p, const char *s, const char *e)
 			struct field *f = &p->f[p->nf++];
 
 			f->key = (struct span){ k, (size_t)(s - k) };
+			f->tag = key_tag(k, f->key.n);
 			v = ++s;
 			/* "ptr=  (null)": padding before (null) */
-			while (s < e && *s == ' ')
-				s++;
-			if (s == e || *s != '(')
-				s = v;
-			while (s < e && !is_space(*s))
-				s++;
+			if (s < e && *s == ' ') {
+				while (s < e && *s == ' ')
+					s++;
+				if (s == e || *s != '(')
+					s = v;
+			}
+			/* values end at a space (the kernel separates fields
+			 * with one; a tab would make the value malformed) */
+			s = memchr(s, ' ', (size_t)(e - s));
+			if (!s)
+				s = e;
 			f->val = (struct span){ v, (size_t)(s - v) };
 			if (f->val.n && v[0] == ' ') {
 				while (*f->val.s == ' ') {
@@ -297,6 +311,7 @@ static void scan_fields(struct kmt_parser *p, const char *s, const char *e)
 			struct field *f = &p->f[p->nf++];
 
 			f->key = (struct span){ k, (size_t)(s - k) };
+			f->tag = key_tag(k, f->key.n);
 			s += 2;
 			while (s < e && *s == ' ')
 				s++;
@@ -312,12 +327,14 @@ static void scan_fields(struct kmt_parser *p, const char *s, const char *e)
 	}
 }
 
-static const struct span *field(struct kmt_parser *p, const char *key)
+static inline const struct span *field(struct kmt_parser *p,
+				       const char *key)
 {
 	size_t n = strlen(key);
+	uint32_t tag = key_tag(key, n);
 
 	for (int i = 0; i < p->nf; i++)
-		if (p->f[i].key.n == n && !memcmp(p->f[i].key.s, key, n))
+		if (p->f[i].tag == tag && !memcmp(p->f[i].key.s, key, n))
 			return &p->f[i].val;
 	return NULL;
 }
@@ -1094,7 +1111,7 @@ struct kmt_parser *kmt_parser_from_input(struct kmt_input *in,
 	p->in = *in;
 	if (p->in.is_dat) {
 #if KMT_HAVE_DAT_HOOK
-		char msg[200];
+		char msg[256];
 		int fd;
 
 		p->dat_tmp = tmpfile();

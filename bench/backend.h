@@ -112,7 +112,7 @@ struct replay_result {
 	uint64_t replayed;
 	uint64_t count[ROP_NR];
 	uint64_t failed[ROP_NR];	/* allocator returned NULL */
-	uint64_t bytes_req;		/* replayed allocations: requested */
+	uint64_t bytes_req;		/* kmalloc/kmem_cache: requested */
 	uint64_t bytes_usable;		/* ... and given (backend usable()) */
 	/* the same for kmalloc by size class, kmem_cache_alloc by cache */
 	uint64_t cls_req[RCLASS_NR], cls_usable[RCLASS_NR];

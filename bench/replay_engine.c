@@ -84,8 +84,11 @@ void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 	int fk = e->op == ROP_KMALLOC ? 0 : e->op == ROP_KMEM_CACHE_ALLOC ? 1 :
 		 e->op == ROP_PAGE_ALLOC ? 2 : -1;
 
-	t->bytes_req += e->size;
-	t->bytes_usable += usable;
+	if (e->op == ROP_KMALLOC || e->op == ROP_KMEM_CACHE_ALLOC) {
+		/* perf kmem's internal fragmentation: slab events only */
+		t->bytes_req += e->size;
+		t->bytes_usable += usable;
+	}
 	if (e->op == ROP_KMALLOC) {
 		t->cls_req[e->cls] += e->size;
 		t->cls_usable[e->cls] += usable;

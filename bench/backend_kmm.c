@@ -115,8 +115,9 @@ static int create_caches(const struct replay_image *im, char *err,
 }
 
 /*
- * Touch the frames the replay will use before the clock starts: allocate
- * up to @bytes in 2 MiB blocks, write each page, free them all.  The host's
+ * Touch the frames the replay will use before the clock starts (twice the
+ * trace's peak live bytes and 8 MiB more): allocate up to @bytes in 2 MiB
+ * blocks, write each page, free them all.  The host's
  * first-touch page faults on simulated physical memory are then not in the
  * measured latencies (a real kernel's memory is there already).
  */
@@ -179,7 +180,7 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	ret = create_caches(im, err, errlen);
 	if (ret)
 		return ret;
-	warm_memory(want);
+	warm_memory(2 * im->peak_live_bytes + (8 << 20));
 	kmm_pages_at_start = buddy_pages_allocated();
 	return 0;
 }

@@ -108,7 +108,7 @@ int trace_capture_main(int argc, char **argv)
 #define CAPTURE_DEFAULT_BUFFER_KB	32768
 #define CAPTURE_READ_CHUNK		(1u << 20)
 #define CAPTURE_POLL_MS			100
-#define CAPTURE_DRAIN_MAX		(16u << 20)
+#define CAPTURE_DRAIN_MAX		(2u << 20)
 
 struct capture_event {
 	const char *system;
@@ -216,6 +216,43 @@ static void capture_on_signal(int sig)
 
 /* ---- argument parsing -------------------------------------------------- */
 
+static const struct capture_group *capture_find_group(const char *name)
+{
+	for (const struct capture_group *g = capture_groups; g->name; g++)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+/* Check --events LIST: groups or SYSTEM:EVENT names; false after a message */
+static bool capture_check_events(const char *list)
+{
+	char *copy = kmb_xstrdup(list), *save = NULL;
+	bool ok = *list != '\0';
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && ok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+
+		if (colon) {
+			ok = colon > tok && colon[1] && !strchr(tok, '/') &&
+			     !strchr(colon + 1, '/') && !strchr(colon + 1, ':');
+			if (!ok)
+				kmb_warn("trace capture: bad event '%s' (want "
+					 "SYSTEM:EVENT)", tok);
+		} else if (!capture_find_group(tok)) {
+			kmb_warn("trace capture: unknown event group '%s' "
+				 "(kmem, vmalloc, percpu, vm, or SYSTEM:EVENT)",
+				 tok);
+			ok = false;
+		}
+	}
+	if (!*list)
+		kmb_warn("trace capture: --events wants a list");
+	free(copy);
+	return ok;
+}
+
 static int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
 	static const struct option longopts[] = {
@@ -245,6 +282,8 @@ static int capture_parse(int argc, char **argv, struct capture_opts *o)
 			o->output = optarg;
 			break;
 		case 'e':
+			if (!capture_check_events(optarg))
+				return KMB_EX_USAGE;
 			o->events = optarg;
 			break;
 		case 'd':
@@ -392,7 +431,15 @@ static void capture_add_enabled(struct capture *c, const char *sys,
 				const char *ev)
 {
 	size_t n = strlen(sys) + strlen(ev) + 2;
+	char name[256];
 
+	/* listed once, even when named twice (kmem,kmem:kmalloc) */
+	snprintf(name, sizeof(name), "%s:%s", sys, ev);
+	for (const char *p = c->enabled; p && (p = strstr(p, name));
+	     p += strlen(name))
+		if ((p == c->enabled || p[-1] == ',') &&
+		    (p[strlen(name)] == ',' || !p[strlen(name)]))
+			return;
 	c->enabled = kmb_xrealloc(c->enabled, c->enabled_len + n + 1);
 	c->enabled_len += sprintf(c->enabled + c->enabled_len, "%s%s:%s",
 				  c->enabled_len ? "," : "", sys, ev);
@@ -425,6 +472,7 @@ static int capture_enable_events(struct capture *c)
 	char *save = NULL;
 	int ret = 0;
 
+	/* the list was checked by capture_check_events() */
 	for (char *tok = strtok_r(list, ",", &save); tok && !ret;
 	     tok = strtok_r(NULL, ",", &save)) {
 		const struct capture_group *g;
@@ -432,26 +480,10 @@ static int capture_enable_events(struct capture *c)
 
 		if (colon) {
 			*colon = '\0';
-			if (!*tok || !colon[1] || strchr(tok, '/') ||
-			    strchr(colon + 1, '/')) {
-				kmb_warn("trace capture: bad event '%s:%s'",
-					 tok, colon + 1);
-				ret = KMB_EX_USAGE;
-				break;
-			}
 			ret = capture_enable_one(c, tok, colon + 1, false);
 			continue;
 		}
-		for (g = capture_groups; g->name; g++)
-			if (!strcmp(g->name, tok))
-				break;
-		if (!g->name) {
-			kmb_warn("trace capture: unknown event group '%s' "
-				 "(kmem, vmalloc, percpu, vm, or SYSTEM:EVENT)",
-				 tok);
-			ret = KMB_EX_USAGE;
-			break;
-		}
+		g = capture_find_group(tok);
 		for (const struct capture_event *e = g->events;
 		     e->name && !ret; e++)
 			ret = capture_enable_one(c, e->system, e->name, e->old);
@@ -590,7 +622,8 @@ static pid_t capture_spawn(char **cmd, int *go_fd)
  * machine the pipe never runs dry; the caller must get to check its stop
  * conditions); 0, -1 on a read error, -2 on a spool write error.
  */
-static int capture_drain(struct capture *c, int fd, char *buf, uint64_t max)
+static int capture_drain(struct capture *c, int fd, char *buf, uint64_t max,
+			 uint64_t deadline)
 {
 	for (uint64_t done = 0; done < max;) {
 		ssize_t n = read(fd, buf, CAPTURE_READ_CHUNK);
@@ -610,6 +643,8 @@ static int capture_drain(struct capture *c, int fd, char *buf, uint64_t max)
 		done += (uint64_t)n;
 		if (fwrite(buf, 1, (size_t)n, c->spool) != (size_t)n)
 			return -2;
+		if (deadline && kmb_now_ns() >= deadline)
+			break;
 	}
 	return 0;
 }
@@ -696,7 +731,7 @@ static int capture_run(struct capture *c)
 		int status;
 
 		poll(&pfd, 1, CAPTURE_POLL_MS);
-		ret = capture_drain(c, fd, buf, CAPTURE_DRAIN_MAX);
+		ret = capture_drain(c, fd, buf, CAPTURE_DRAIN_MAX, deadline);
 		if (ret)
 			break;
 		if (c->child > 0 &&
@@ -711,7 +746,7 @@ static int capture_run(struct capture *c)
 	tracefs_trace_off(c->inst);
 	c->wall_s = (double)(kmb_now_ns() - t0) / 1e9;
 	if (!ret)	/* tracing is off: this ends */
-		ret = capture_drain(c, fd, buf, UINT64_MAX);
+		ret = capture_drain(c, fd, buf, UINT64_MAX, 0);
 	if (ret == -1) {
 		kmb_warn("trace capture: reading trace_pipe failed: %s",
 			 strerror(errno));

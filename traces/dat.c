@@ -10,7 +10,11 @@
  *
  *	comm-pid [cpu] flags ts: event: fields
  *
- * with ts in seconds and microseconds, as trace_pipe prints it.
+ * with ts in seconds and microseconds, as trace_pipe prints it.  Records
+ * after a gap print a "CPU:N [LOST M EVENTS]" line first, as the kernel's
+ * trace file does.  Differences from the kernel's text that remain:
+ * libtraceevent prints %p as 0x-prefixed hex and %pS symbols without the
+ * "/size" suffix.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +61,14 @@ static int dat_print_record(struct tracecmd_input *handle,
 	struct dat_state *st = arg;
 	struct tep_handle *tep = tracecmd_get_tep(handle);
 
+	if (record->missed_events > 0 &&
+	    fprintf(st->out, "CPU:%d [LOST %lld EVENTS]\n", cpu,
+		    (long long)record->missed_events) < 0)
+		goto write_failed;
+	if (record->missed_events < 0 &&
+	    fprintf(st->out, "# CPU:%d lost events (number unknown)\n",
+		    cpu) < 0)
+		goto write_failed;
 	trace_seq_reset(&st->seq);
 	tep_print_event(tep, &st->seq, record, "%s-%d [%03d] %s %6.1000d: %s: %s",
 			TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
@@ -65,12 +77,13 @@ static int dat_print_record(struct tracecmd_input *handle,
 	trace_seq_terminate(&st->seq);
 	/* an event may print several lines (stack traces): keep them */
 	if (fwrite(st->seq.buffer, 1, st->seq.len, st->out) != st->seq.len ||
-	    putc('\n', st->out) == EOF) {
-		st->write_failed = true;
-		return 1;	/* stop iterating */
-	}
+	    putc('\n', st->out) == EOF)
+		goto write_failed;
 	st->events++;
 	return 0;
+write_failed:
+	st->write_failed = true;
+	return 1;	/* stop iterating */
 }
 
 static int dat_check_magic(const char *path, char *err, size_t errlen)
@@ -103,7 +116,11 @@ int trace_dat_to_text(const char *path, FILE *out, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	tracecmd_set_loglevel(TEP_LOG_CRITICAL);
-	handles[0] = tracecmd_open(path, 0);
+	/*
+	 * No plugins: they reformat some events (the kmem plugin puts the
+	 * call site before the fields); we want the kernel's own format.
+	 */
+	handles[0] = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!handles[0]) {
 		snprintf(err, errlen, "%s: cannot read this trace-cmd .dat "
 			 "file (truncated, corrupted or an unsupported "

@@ -61,7 +61,8 @@ static const char capture_usage[] =
 "Record the allocation tracepoints of the running kernel (needs root and\n"
 "tracefs) while CMD runs, for S seconds, or until Ctrl-C.\n"
 "\n"
-"  -o, --output FILE   output file (default kmbench.trace); '-' = stdout;\n"
+"  -o, --output FILE   output file (default kmbench.trace); '-' = stdout\n"
+"                      (then CMD's stdout goes to stderr);\n"
 "                      a name ending in .zst is compressed with zstd\n"
 "  -e, --events LIST   comma-separated groups and events (default kmem):\n"
 "                        kmem     kmalloc kfree kmem_cache_alloc/free,\n"
@@ -205,6 +206,7 @@ struct capture {
 	pid_t child;
 	int child_status;	/* -1 = none, else wait status */
 	FILE *spool;
+	struct kmb_atomic_file af;	/* the output, unless stdout */
 };
 
 static volatile sig_atomic_t capture_stop;
@@ -585,7 +587,11 @@ static void capture_read_lost(struct capture *c)
 
 /* ---- the capture loop -------------------------------------------------- */
 
-static pid_t capture_spawn(char **cmd, int *go_fd)
+/*
+ * Fork @cmd, held until a byte arrives on *@go_fd.  With the trace going to
+ * stdout (@stdout_busy), the command's stdout goes to stderr instead.
+ */
+static pid_t capture_spawn(char **cmd, int *go_fd, bool stdout_busy)
 {
 	int p[2];
 	pid_t pid;
@@ -607,6 +613,8 @@ static pid_t capture_spawn(char **cmd, int *go_fd)
 			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		if (stdout_busy && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "kmbench: trace capture: cannot run %s: %s\n",
 			cmd[0], strerror(errno));
@@ -688,13 +696,15 @@ static int capture_run(struct capture *c)
 		free(buf);
 		return KMB_EX_UNAVAILABLE;
 	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	capture_stop = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
 	if (c->opt.cmd) {
-		c->child = capture_spawn(c->opt.cmd, &go_fd);
+		c->child = capture_spawn(c->opt.cmd, &go_fd,
+					 !strcmp(c->opt.output, "-"));
 		if (c->child < 0) {
 			kmb_warn("trace capture: cannot start %s: %s",
 				 c->opt.cmd[0], strerror(errno));
@@ -904,26 +914,32 @@ static bool capture_is_zst(const char *path)
 	return n > 4 && !strcmp(path + n - 4, ".zst");
 }
 
+/* Open the output before capturing, so a bad path fails at once. */
+static int capture_open_output(struct capture *c)
+{
+	int ret;
+
+	if (!strcmp(c->opt.output, "-"))
+		return 0;
+	ret = kmb_atomic_open(&c->af, c->opt.output);
+	if (ret < 0) {
+		kmb_warn("trace capture: cannot write %s: %s", c->opt.output,
+			 strerror(-ret));
+		return KMB_EX_IOERR;
+	}
+	return 0;
+}
+
 static int capture_write(struct capture *c)
 {
-	struct kmb_atomic_file af = { 0 };
+	struct kmb_atomic_file *af = &c->af;
 	struct capture_out o = { 0 };
 	bool to_stdout = !strcmp(c->opt.output, "-");
 	char *buf;
 	size_t n;
 	int ret;
 
-	if (to_stdout) {
-		o.fp = stdout;
-	} else {
-		ret = kmb_atomic_open(&af, c->opt.output);
-		if (ret < 0) {
-			kmb_warn("trace capture: cannot write %s: %s",
-				 c->opt.output, strerror(-ret));
-			return KMB_EX_IOERR;
-		}
-		o.fp = af.fp;
-	}
+	o.fp = to_stdout ? stdout : af->fp;
 #if HAVE_ZSTD
 	if (!to_stdout && capture_is_zst(c->opt.output)) {
 		o.zc = ZSTD_createCCtx();
@@ -956,11 +972,11 @@ static int capture_write(struct capture *c)
 		return 0;
 	}
 	if (o.failed) {
-		kmb_atomic_abort(&af);
+		kmb_atomic_abort(af);
 		kmb_warn("trace capture: cannot write %s", c->opt.output);
 		return KMB_EX_IOERR;
 	}
-	ret = kmb_atomic_commit(&af);
+	ret = kmb_atomic_commit(af);
 	if (ret < 0) {
 		kmb_warn("trace capture: cannot write %s: %s", c->opt.output,
 			 strerror(-ret));
@@ -1028,6 +1044,15 @@ int trace_capture_main(int argc, char **argv)
 			 "temporary directory: %s", strerror(errno));
 		return KMB_EX_IOERR;
 	}
+	ret = capture_open_output(&c);
+	if (ret) {
+		fclose(c.spool);
+		return ret;
+	}
+	/* the command inherits neither */
+	fcntl(fileno(c.spool), F_SETFD, FD_CLOEXEC);
+	if (c.af.fp)
+		fcntl(fileno(c.af.fp), F_SETFD, FD_CLOEXEC);
 	ret = capture_setup(&c);
 	if (!ret)
 		ret = capture_run(&c);
@@ -1038,6 +1063,8 @@ int trace_capture_main(int argc, char **argv)
 		ret = capture_write(&c);
 		if (!ret)
 			capture_report(&c);
+	} else if (c.af.fp) {
+		kmb_atomic_abort(&c.af);
 	}
 	fclose(c.spool);
 	free(c.lost);

@@ -5,7 +5,7 @@
 # the result, no tracefs instance left behind.  `.dat` reading through
 # `trace stat`.
 . "$(dirname "$0")/tap.sh"
-plan 35
+plan 36
 t="$tap_tmp"
 data="$KMB_SOURCE_ROOT/tests/data/dat"
 
@@ -69,11 +69,14 @@ else
 	[ $? = 0 ] || live="no usable tracefs: $(head -1 "$t/probe.err")"
 fi
 if [ "$live" != yes ]; then
-	for i in $(seq $((35 - tap_n))); do
+	for i in $(seq $((36 - tap_n))); do
 		skip "live capture" "$live"
 	done
 	finish
 fi
+
+expect_exit 74 "output in a missing directory: exit 74 before capturing" \
+	"$KMBENCH" trace capture -o "$t/no/such/dir/x.trace" -- /bin/true
 
 before=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep '^kmbench-' | sort)
 f="$t/run.trace"
@@ -115,9 +118,9 @@ else
 	skip ".zst output is zstd with the metadata first" "no zstd program"
 fi
 
-expect_exit 0 "-o - writes to stdout" "$KMBENCH" trace capture -q -f -e kmem -o - -- /bin/true
-check "stdout has metadata and events" \
-	'printf "%s\n" "$out" | grep -q "^# kmbench-meta: events=kmem:kmalloc" && printf "%s\n" "$out" | grep -q ": kmem_cache_alloc: "'
+expect_exit 0 "-o - writes to stdout" "$KMBENCH" trace capture -q -f -e kmem -o - -- echo hello
+check "stdout has metadata and events, the command's output is on stderr" \
+	'printf "%s\n" "$out" | grep -q "^# kmbench-meta: events=kmem:kmalloc" && printf "%s\n" "$out" | grep -q ": kmem_cache_alloc: " && ! printf "%s\n" "$out" | grep -q "^hello" && printf "%s\n" "$err" | grep -q "^hello"'
 
 "$KMBENCH" trace capture -q -e kmem -o "$t/int.trace" 2> "$t/int.err" &
 pid=$!

@@ -920,7 +920,7 @@ static unsigned long __do_brk(struct mm_struct *mm, unsigned long brk)
 	unsigned long newbrk, oldbrk;
 	struct vm_area_struct *next;
 
-	if (brk < mm->start_brk)
+	if (brk < mm->start_brk || brk > mm->task_size)
 		return mm->brk;
 	if (mm->limits.data != ~0UL &&
 	    (brk - mm->start_brk) + (mm->end_data - mm->start_data) >

@@ -234,8 +234,10 @@ TEST(brk_grow_shrink)
 	CHECK(vma_is(mm, start, start, start + 5 * PG, RW));
 	CHECK_UEQ(do_brk(mm, start + 2 * PG + 1), start + 2 * PG + 1);
 	CHECK(vma_is(mm, start, start, start + 3 * PG, RW));
-	/* below the start: refused */
+	/* below the start, or beyond the address space: refused */
 	CHECK_UEQ(do_brk(mm, start - PG), start + 2 * PG + 1);
+	CHECK_UEQ(do_brk(mm, ~0UL), start + 2 * PG + 1);
+	CHECK_UEQ(do_brk(mm, TASK_SIZE - 1), start + 2 * PG + 1);
 	/* a mapping in the way: refused (one page must stay free) */
 	CHECK_UEQ(mmap_fixed(mm, start + 10 * PG, 1, RW), start + 10 * PG);
 	CHECK_UEQ(do_brk(mm, start + 9 * PG + 1), start + 2 * PG + 1);

@@ -18,7 +18,8 @@
  * page aligned, non-empty and inside [KMM_MMAP_MIN_ADDR, TASK_SIZE]
  * (stacks may go lower); total_vm, locked_vm, data_vm, exec_vm and
  * stack_vm equal the sums over the VMAs; two adjacent VMAs that could merge
- * are never both linked after an operation of this file returns.
+ * are never both linked after an operation of this file returns (except
+ * in a child whose fork cleared VM_LOCKED: the kernel leaves those).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -457,6 +458,7 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 	mm->brk = oldmm->brk;
 	mm->start_stack = oldmm->start_stack;
 	mm->premap_unknown = oldmm->premap_unknown;
+	mm->unmerged_after_fork = oldmm->unmerged_after_fork;
 	/* the VMAs in order, then their tree at once (O(n), balanced) */
 	for_each_vma(oldmm, mpnt) {
 		if (mpnt->vm_flags & VM_DONTCOPY)
@@ -465,7 +467,10 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		if (!tmp)
 			goto fail;
 		tmp->vm_mm = mm;
-		tmp->vm_flags &= ~VM_LOCKED_MASK;	/* not inherited */
+		if (tmp->vm_flags & VM_LOCKED_MASK) {	/* not inherited */
+			tmp->vm_flags &= ~VM_LOCKED_MASK;
+			mm->unmerged_after_fork = true;
+		}
 		list_add_tail(&tmp->vm_list, &mm->vma_list);
 		mm->map_count++;
 		vma_account(tmp, 1);
@@ -1326,10 +1331,13 @@ static int __mm_check(struct mm_struct *mm)
 				vma->vm_start, vma->vm_end);
 			bad = -1;
 		}
-		if (prev && vmas_mergeable(prev, vma)) {
+		if (prev && vmas_mergeable(prev, vma) &&
+		    !mm->unmerged_after_fork) {
 			fprintf(stderr, "vmas %#lx-%#lx and %#lx-%#lx: "
-				"unmerged\n", prev->vm_start, prev->vm_end,
-				vma->vm_start, vma->vm_end);
+				"unmerged (flags %#lx, pgoff %#lx and %#lx)\n",
+				prev->vm_start, prev->vm_end, vma->vm_start,
+				vma->vm_end, vma->vm_flags, prev->vm_pgoff,
+				vma->vm_pgoff);
 			bad = -1;
 		}
 		if (vma->anon_vma && list_empty(&vma->anon_vma_node)) {

@@ -582,3 +582,32 @@ TEST(ulmap_random_against_array)
 	CHECK_EQ(m.nr, i);
 	ulmap_free(&m);
 }
+
+/* fork does not inherit VM_LOCKED; the kernel leaves the pieces apart */
+TEST(fork_unlocks_without_merging)
+{
+	struct mm_struct *mm = new_mm(), *child, *grandchild;
+	unsigned long base = 0x10000000;
+
+	REQUIRE(mm);
+	REQUIRE(mmap_fixed(mm, base, 3, RW) == base);
+	REQUIRE(do_mlock(mm, base + PG, PG, true) == 0);
+	CHECK_EQ(mm->map_count, 3);
+	CHECK_EQ(mm->locked_vm, 1);
+	child = dup_mm(mm);
+	REQUIRE(child);
+	CHECK_EQ(child->map_count, 3);
+	CHECK_EQ(child->locked_vm, 0);
+	CHECK(!(vma_lookup(child, base + PG)->vm_flags & VM_LOCKED));
+	CHECK_EQ(mm_check(child), 0);
+	grandchild = dup_mm(child);
+	REQUIRE(grandchild);
+	CHECK_EQ(mm_check(grandchild), 0);
+	/* touching the range merges it as usual */
+	CHECK_EQ(do_mprotect(grandchild, base, 3 * PG, PROT_READ), 0);
+	CHECK_EQ(grandchild->map_count, 1);
+	mmput(grandchild);
+	mmput(child);
+	CHECK_EQ(mm_check(mm), 0);
+	mmput(mm);
+}

@@ -225,6 +225,11 @@ struct mm_struct {
 	 * of SEGV_MAPERR, for mappings made before the trace began.
 	 */
 	bool premap_unknown;
+	/*
+	 * fork cleared VM_LOCKED on some VMA: neighbours that differed only
+	 * in it stay apart, as in the kernel (mm_check allows them).
+	 */
+	bool unmerged_after_fork;
 };
 
 /* Setup: caches for mm_struct and vm_area_struct, the zero page. */

@@ -47,6 +47,7 @@
  * file is an error (exit 65), never a crash.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,21 @@ struct pred {
 	uint32_t bytes_req, bytes_alloc, gfp, cache;
 };
 
-static bool is_mem(unsigned int type)
+/* kmt_event_kind() as a table the hot loops can inline */
+static uint8_t kind_tab[KMT_EV_NR];
+
+static void kind_tab_init(void)
+{
+	for (int i = 0; i < KMT_EV_NR; i++)
+		kind_tab[i] = (uint8_t)kmt_event_kind((enum kmt_event_type)i);
+}
+
+static inline unsigned int kind_of(unsigned int type)
+{
+	return type < KMT_EV_NR ? kind_tab[type] : KMT_KIND_OTHER;
+}
+
+static inline bool is_mem(unsigned int type)
 {
 	return type >= KMT_EV_KMALLOC && type <= KMT_EV_PERCPU_FREE_PERCPU;
 }
@@ -164,8 +179,7 @@ static unsigned int space_bits(unsigned int type)
 			  type <= KMT_EV_MM_PAGEVEC_FREE ? 1 :
 			  type <= KMT_EV_VFREE ? 2 : 3;
 
-	return sp << 1 | (kmt_event_kind((enum kmt_event_type)type) ==
-			  KMT_KIND_FREE);
+	return sp << 1 | (kind_of(type) == KMT_KIND_FREE);
 }
 
 static inline struct pred *pred_of(struct pred *tab, uint32_t nstr,
@@ -227,7 +241,7 @@ static void pred_set(struct pred *p, uint32_t gen, const struct kmt_event *ev)
 /* A free's allocating CPU as the decoder assumes it when not given. */
 static uint16_t default_acpu(const struct kmt_event *ev)
 {
-	if (kmt_event_kind((enum kmt_event_type)ev->type) != KMT_KIND_FREE ||
+	if (kind_of(ev->type) != KMT_KIND_FREE ||
 	    ev->obj == KMT_OBJ_NONE)
 		return 0;
 	return ev->cpu;
@@ -368,7 +382,7 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 			 struct pred *tab, const struct kmt_event *ev,
 			 unsigned int unit)
 {
-	unsigned int x = 0, kind = kmt_event_kind(ev->type);
+	unsigned int x = 0, kind = kind_of(ev->type);
 	bool mem = is_mem(ev->type), p = false, obj_x, site_known = false;
 	uint32_t psite = 0;
 	struct pred *pr = NULL, base;
@@ -573,6 +587,7 @@ static int encode(const struct kmt_trace *t, bool compress, struct bbuf *out,
 	size_t zcap = 0;
 
 	*raw_total = 0;
+	kind_tab_init();
 	cstate_init(&s, nstr);
 	bb_put(out, KMT_MAGIC, KMT_MAGIC_LEN);
 	bb_u32(out, KMT_VERSION);
@@ -710,6 +725,25 @@ int kmt_write(const struct kmt_trace *t, const char *path,
 }
 
 /* ---- decoder ---- */
+
+/*
+ * The event array of a large trace: 2 MiB aligned and advised to use huge
+ * pages, so filling it does not fault once per 4 KiB.  Freed with free().
+ */
+struct kmt_event *kmt_alloc_events(size_t n)
+{
+	size_t bytes = (n ? n : 1) * sizeof(struct kmt_event);
+	void *p;
+
+	if (bytes < (4u << 20))
+		return kmb_xmalloc(bytes);
+	bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	p = aligned_alloc(2u << 20, bytes);
+	if (!p)
+		return kmb_xmalloc(bytes);
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
 
 bool kmt_is_kmt(const void *buf, size_t len)
 {
@@ -893,8 +927,8 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 			type = rd_u8(r);
 		if (type == KMT_EV_NONE || type >= KMT_EV_NR)
 			return -1;
-		kind = kmt_event_kind((enum kmt_event_type)type);
-		memset(ev, 0, sizeof(*ev));
+		kind = kind_of(type);
+		*ev = (struct kmt_event){ 0 };
 		ev->type = (uint8_t)type;
 		ev->obj = KMT_OBJ_NONE;
 		if (b0 & B0_X)
@@ -1064,6 +1098,7 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	memset(err, 0, sizeof(*err));
 	if (!kmt_is_kmt(buf, len))
 		return fail(err, name, "no .kmt magic");
+	kind_tab_init();
 	r.p += KMT_MAGIC_LEN;
 	version = rd_u32(&r);
 	if (r.bad)
@@ -1122,6 +1157,32 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 		}
 		blocks_end = (const uint8_t *)buf + index_off;
 	}
+	/* the index says how many events: one allocation for them all */
+	{
+		struct rd ix = { blocks_end, r.e - 16, false };
+		uint32_t nb = rd_u32(&ix);
+		uint64_t total = 0;
+
+		if (ix.bad || (size_t)(ix.e - ix.p) != (size_t)nb * 20 ||
+		    nb > (size_t)(blocks_end - r.p) / 28) {
+			rc = fail(err, name, "bad index");
+			goto out;
+		}
+		for (uint32_t i = 0; i < nb; i++) {
+			uint32_t n;
+
+			rd_u64(&ix);
+			rd_u64(&ix);
+			n = rd_u32(&ix);
+			if (n == 0 || n > KMT_BLOCK_EVENTS) {
+				rc = fail(err, name, "bad index");
+				goto out;
+			}
+			total += n;
+		}
+		cap = (size_t)total;
+		t->ev = kmt_alloc_events(cap);
+	}
 	tab = kmb_xcalloc((size_t)nstr * 8, sizeof(*tab));
 	cstate_init(&s, nstr);
 	while (r.p < blocks_end) {
@@ -1175,10 +1236,8 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 			goto out;
 		}
 		if (t->nr_ev + n > cap) {
-			cap = cap ? cap * 2 : 256;
-			while (cap < t->nr_ev + n)
-				cap *= 2;
-			t->ev = kmb_xrealloc(t->ev, cap * sizeof(*t->ev));
+			rc = fail(err, name, "more events than the index says");
+			goto out;
 		}
 		br = (struct rd){ payload, payload + raw_len, false };
 		cstate_block(&s, first_ts, n);

@@ -441,7 +441,8 @@ int kmt_trace_load_mem(const char *buf, size_t len,
 		kmt_trace_free(t);
 		return rc;
 	}
-	t->meta.format = kmb_xstrdup("text");
+	if (!t->meta.format)
+		t->meta.format = kmb_xstrdup("text");
 	kmt_trace_finish(t);
 	return 0;
 }

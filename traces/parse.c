@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "gfp_text.h"
@@ -854,6 +855,8 @@ static void meta_line(struct kmt_parser *p, const char *s, const char *e)
 		str = &m->events;
 	else if (span_eq(k, "command"))
 		str = &m->command;
+	else if (span_eq(k, "format"))
+		str = &m->format;
 	if (str) {
 		free(*str);
 		*str = strndup(v.s, v.n);
@@ -863,6 +866,20 @@ static void meta_line(struct kmt_parser *p, const char *s, const char *e)
 		m->hashed_ptrs = span_eq(v, "1") || span_eq(v, "yes") ||
 				 span_eq(v, "true");
 		return;
+	}
+	if (span_eq(k, "start_time") && v.n < 64) {
+		/* unix seconds, or ISO 8601 UTC "2026-11-22T01:23:39Z" */
+		char buf[64];
+		struct tm tm = { 0 };
+		const char *end;
+
+		memcpy(buf, v.s, v.n);
+		buf[v.n] = '\0';
+		end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (end && (*end == 'Z' || !*end)) {
+			m->start_time = (uint64_t)timegm(&tm);
+			return;
+		}
 	}
 	if (!parse_u64(v, false, &x))
 		return;

@@ -151,7 +151,12 @@ void kmt_stats_compute(const struct kmt_trace *t, struct kmt_stats *st)
 					live += bytes;
 			}
 		} else if (kind == KMT_KIND_FREE) {
-			if (is_slab(ev->type))
+			bool implicit = ev->flags & KMT_F_IMPLICIT;
+
+			/* free counts are the kernel's events */
+			if (implicit)
+				;
+			else if (is_slab(ev->type))
 				st->slab_frees++;
 			else if (is_page(ev->type))
 				st->page_frees++;
@@ -166,7 +171,14 @@ void kmt_stats_compute(const struct kmt_trace *t, struct kmt_stats *st)
 			if (ev->flags & KMT_F_REMOTE)
 				st->remote_frees++;
 			if (ev->obj != KMT_OBJ_NONE && ev->obj < t->nr_objs &&
-			    alloc_kind[ev->obj]) {
+			    alloc_kind[ev->obj] && implicit) {
+				/* gone, but when is not known: no lifetime */
+				if (alloc_kind[ev->obj] <= 2)
+					live -= alloc_bytes[ev->obj];
+				alloc_kind[ev->obj] = 0;
+			} else if (ev->obj != KMT_OBJ_NONE &&
+				   ev->obj < t->nr_objs &&
+				   alloc_kind[ev->obj]) {
 				uint64_t ns = ev->ts - alloc_ts[ev->obj];
 				uint64_t ne = i - alloc_idx[ev->obj];
 
@@ -433,8 +445,8 @@ int kmt_stats_print(const struct kmt_trace *t, struct kmt_stats *st,
 		st->bytes_alloc);
 	fprintf(fp, "internal fragmentation:       %.6f%%\n",
 		frag_pct(st->bytes_req, st->bytes_alloc));
-	fprintf(fp, "cross CPU allocations:        %" PRIu64 "/%" PRIu64 "\n",
-		st->remote_frees, st->slab_frees + st->page_frees);
+	fprintf(fp, "cross-CPU frees (all kinds):  %" PRIu64 "\n",
+		st->remote_frees);
 	fprintf(fp, "\nPAGE\n====\n");
 	fprintf(fp, "total allocation requests:    %" PRIu64 " (%" PRIu64
 		" failed)\n", st->page_allocs, st->page_failed);

@@ -59,6 +59,58 @@ TEST(round_trip_wild_traces)
 	CHECK(n >= 40);
 }
 
+/* The shipped corpus' small traces: .kmt keeps every event, and the text
+ * `trace cat` prints reads back to the same events. */
+TEST(round_trip_corpus)
+{
+	static const char *const names[] = {
+		"compile", "forkexec", "lifecycle", "mmap", "network", "tar",
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct kmt_trace a, b, c;
+		struct kmt_error err;
+		char path[512], *text = NULL;
+		size_t len, tlen = 0;
+		void *img;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "traces/corpus/%s-tiny.trace.zst",
+			 names[i]);
+		if (kmt_trace_load(th_srcpath(path), NULL, &a, &err)) {
+			th_fail(__FILE__, __LINE__, "%s: %s", path, err.msg);
+			continue;
+		}
+		REQUIRE(kmt_encode(&a, &img, &len, &err) == 0);
+		CHECK_EQ(kmt_decode(img, len, "x", &b, &err), 0);
+		if (!same(&a, &b))
+			th_fail(__FILE__, __LINE__, "%s: .kmt differs", path);
+		f = open_memstream(&text, &tlen);
+		CHECK_EQ(kmt_write_text(&a, f), 0);
+		fclose(f);
+		CHECK_EQ(kmt_trace_load_mem(text, tlen, NULL, &c, &err), 0);
+		CHECK_EQ(c.nr_ev, a.nr_ev);
+		CHECK_EQ(c.nr_objs, a.nr_objs);
+		for (size_t k = 0; k < a.nr_ev && k < c.nr_ev; k++)
+			if (a.ev[k].type != c.ev[k].type ||
+			    a.ev[k].obj != c.ev[k].obj ||
+			    a.ev[k].cpu != c.ev[k].cpu) {
+				th_fail(__FILE__, __LINE__,
+					"%s: text round trip differs at %zu",
+					path, k);
+				break;
+			}
+		kmt_trace_free(&a);
+		kmt_trace_free(&b);
+		kmt_trace_free(&c);
+		free(img);
+		free(text);
+		n++;
+	}
+	CHECK_EQ(n, 6);
+}
+
 /*
  * A trace shaped like a kernel's: 16 allocation sites with fixed sizes,
  * each object freed at its site's own free site (9 times in 10), runs of

@@ -41,6 +41,9 @@ int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,
 /* Encoded size of @t's events before compression (bytes), for reports. */
 size_t kmt_raw_event_bytes(const struct kmt_trace *t);
 
+/* An array for @n events (huge pages when large); free() frees it. */
+struct kmt_event *kmt_alloc_events(size_t n);
+
 /* Count events per type, CPUs, defaults (after loading or building). */
 void kmt_trace_finish(struct kmt_trace *t);
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "gfp_text.h"
@@ -1100,6 +1101,35 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 
 /* ---- public interface ---- */
 
+#if KMT_HAVE_DAT_HOOK
+/* The rest of @in's raw bytes into a temporary file @tmp.  0 or -1. */
+static int spool_input(struct kmt_input *in, char *tmp, size_t len)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	snprintf(tmp, len, "/tmp/kmbench-dat-XXXXXX");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	if (write(fd, in->ibuf + in->ipos, in->ilen - in->ipos) < 0)
+		goto fail;
+	while ((n = read(in->fd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			goto fail;
+	if (n < 0)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	unlink(tmp);
+	tmp[0] = '\0';
+	return -1;
+}
+#endif
+
 static struct kmt_parser *parser_new(const struct kmt_opts *opts,
 				     struct kmt_strtab *strs,
 				     struct kmt_meta *meta)
@@ -1128,14 +1158,23 @@ struct kmt_parser *kmt_parser_from_input(struct kmt_input *in,
 	p->in = *in;
 	if (p->in.is_dat) {
 #if KMT_HAVE_DAT_HOOK
-		char msg[256];
-		int fd;
+		char msg[256], spool[64] = "";
+		int fd, rc = KMB_EX_SOFTWARE;
 
+		/* libtracecmd reads a file: standard input goes to one */
+		if (!strcmp(path, "-") && spool_input(&p->in, spool,
+						       sizeof(spool)) == 0)
+			path = spool;
 		p->dat_tmp = tmpfile();
-		if (!p->dat_tmp ||
-		    trace_dat_to_text(path, p->dat_tmp, msg, sizeof(msg))) {
+		if (p->dat_tmp && strcmp(path, "-"))
+			rc = trace_dat_to_text(path, p->dat_tmp, msg,
+					       sizeof(msg));
+		if (spool[0])
+			unlink(spool);
+		if (rc) {
 			memset(err, 0, sizeof(*err));
-			err->code = KMB_EX_DATAERR;
+			err->code = rc == KMB_EX_UNAVAILABLE ? rc
+							     : KMB_EX_DATAERR;
 			snprintf(err->file, sizeof(err->file), "%s",
 				 p->in.name);
 			snprintf(err->msg, sizeof(err->msg), "%s",
@@ -1143,6 +1182,8 @@ struct kmt_parser *kmt_parser_from_input(struct kmt_input *in,
 			kmt_parser_close(p);
 			return NULL;
 		}
+		if (!meta->format)
+			meta->format = kmb_xstrdup("trace-cmd-dat");
 		fflush(p->dat_tmp);
 		rewind(p->dat_tmp);
 		fd = fileno(p->dat_tmp);

@@ -2,7 +2,7 @@
 # `kmbench trace`: help, cat round trip, stdin, compressed input, stat
 # --json, and bad input (FILE:LINE, exit codes).
 . "$(dirname "$0")/tap.sh"
-plan 31
+plan 33
 d="$KMB_SOURCE_ROOT/tests/data/wild-traces"
 slub="$d/ezequielgarcia__kmem-probe-framework__Logs_slab_compare_kmem_SLUB.log.txt"
 t="$tap_tmp"
@@ -68,6 +68,19 @@ expect_exit 0 "trace bench" "$KMBENCH" trace bench "$slub"
 check "bench prints the ratio to wc -l and the .kmt figures" \
 	'printf "%s" "$out" | grep -q "parse speed / wc -l speed" &&
 	 printf "%s" "$out" | grep -q "bytes/event before compression"'
+dat="$KMB_SOURCE_ROOT/tests/data/dat/kmem.dat"
+run "$KMBENCH" trace info "$dat"
+if [ $rc = 69 ]; then
+	echo "ok $((tap_n + 1)) # SKIP built without libtracecmd"
+	echo "ok $((tap_n + 2)) # SKIP built without libtracecmd"
+	tap_n=$((tap_n + 2))
+else
+	check "a trace-cmd .dat file is read" \
+		'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^format: *trace-cmd-dat"'
+	run_stdin "$dat" "$KMBENCH" trace info -
+	check "a .dat file on standard input" \
+		'[ $rc = 0 ] && printf "%s\n" "$out" | grep -q "^format: *trace-cmd-dat"'
+fi
 : > "$t/empty"
 expect_exit 0 "an empty file is an empty trace" "$KMBENCH" trace info "$t/empty"
 finish

@@ -140,7 +140,7 @@ static unsigned long check_pcp(struct check_ctx *c, struct zone *zone)
 	unsigned long total = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
+	for (cpu = 0; cpu < KMM_MAX_CPUS; cpu++) {
 		struct per_cpu_pages *pcp = &zone->pcp[cpu];
 		long n = 0;
 

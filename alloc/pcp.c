@@ -117,7 +117,7 @@ void drain_all_pages(void)
 	int cpu;
 
 	for_each_populated_zone(zone)
-		for_each_possible_cpu(cpu)
+		for (cpu = 0; cpu < KMM_MAX_CPUS; cpu++)
 			pcp_drain_cpu(zone, cpu);
 }
 
@@ -128,7 +128,7 @@ unsigned long pcp_total_pages(const struct zone *zone)
 
 	if (!zone->pcp)
 		return 0;
-	for_each_possible_cpu(cpu)
+	for (cpu = 0; cpu < KMM_MAX_CPUS; cpu++)
 		sum += (unsigned long)__atomic_load_n(&zone->pcp[cpu].count,
 						      __ATOMIC_RELAXED);
 	return sum;

@@ -154,17 +154,22 @@ static void setup_per_zone_lowmem_reserve(void)
 	}
 }
 
+/*
+ * Lists for every possible CPU id (KMM_MAX_CPUS, 64 KiB per zone), so a
+ * later kmm_set_nr_cpus() cannot index past them; batch and high follow
+ * the CPU count at set-up.
+ */
 static int setup_pcp(struct zone *zone)
 {
-	int nr = kmm_nr_cpus(), batch, high;
+	int batch, high;
 
 	zone->pcp = aligned_alloc(SMP_CACHE_BYTES,
-				  sizeof(*zone->pcp) * (size_t)nr);
+				  sizeof(*zone->pcp) * KMM_MAX_CPUS);
 	if (!zone->pcp)
 		return -ENOMEM;
 	batch = max_t(int, 1, zone_batchsize(zone->managed_pages));
-	high = zone_highsize(low_wmark_pages(zone), batch, nr);
-	for (int cpu = 0; cpu < nr; cpu++) {
+	high = zone_highsize(low_wmark_pages(zone), batch, kmm_nr_cpus());
+	for (int cpu = 0; cpu < KMM_MAX_CPUS; cpu++) {
 		struct per_cpu_pages *pcp = &zone->pcp[cpu];
 
 		memset(pcp, 0, sizeof(*pcp));

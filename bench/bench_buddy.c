@@ -134,14 +134,17 @@ int bench_buddy(bool json)
 	struct json_writer w;
 	int ret, je = jemalloc_index();
 
-	ret = kmm_mem_init(NULL);
+	bool own_mem = !kmm_mem_ready();	/* another benchmark's machine */
+
+	ret = own_mem ? kmm_mem_init(NULL) : 0;
 	if (ret) {
 		kmb_warn("bench buddy: cannot set up the machine (%d)", ret);
 		return KMB_EX_SOFTWARE;
 	}
 	kmm_set_cpu(0);
 	ret = measure(kmm_ns, base_ns, have);
-	kmm_mem_exit();
+	if (own_mem)
+		kmm_mem_exit();
 	if (ret) {
 		kmb_warn("bench buddy: allocation failed");
 		return KMB_EX_SOFTWARE;

@@ -978,3 +978,21 @@ TEST(frames_map_a_second_time_through_the_memfd)
 	munmap(alias, 2 * PAGE_SIZE);
 	__free_pages(p, 1);
 }
+
+TEST(cpus_added_after_setup_have_lists)
+{
+	char before[1024];
+	struct page *p;
+
+	machine(64 * MIB, 1, KMM_LAYOUT_64BIT);
+	buddyinfo_snapshot(before, sizeof(before));
+	REQUIRE(kmm_set_nr_cpus(8) == 0);
+	kmm_set_cpu(7);
+	p = alloc_page(GFP_KERNEL);
+	REQUIRE(p != NULL);
+	__free_page(p);
+	CHECK(kmm_zones[ZONE_DMA32].pcp[7].count > 0);
+	kmm_set_cpu(0);
+	REQUIRE(kmm_set_nr_cpus(1) == 0);
+	check_full_coalescing(before);	/* CPU 7's pages too */
+}

@@ -60,7 +60,7 @@ struct zone {
 	/* read-mostly */
 	unsigned long _watermark[NR_WMARK];
 	long lowmem_reserve[MAX_NR_ZONES];
-	struct per_cpu_pages *pcp;		/* [kmm_nr_cpus()] */
+	struct per_cpu_pages *pcp;		/* [KMM_MAX_CPUS] */
 	unsigned long zone_start_pfn;
 	unsigned long spanned_pages;
 	unsigned long managed_pages;

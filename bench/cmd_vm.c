@@ -443,9 +443,9 @@ static int vm_call(struct vm_script *s, char **argv, int argc,
 	const char *cmd = argv[0];
 	int err = 0;
 
-	if (!mm) {
-		kmb_warn("vm: out of simulated memory");
-		return KMB_EX_SOFTWARE;
+	if (!mm) {		/* the simulated machine is out of memory */
+		vm_report(s, cmd, -ENOMEM);
+		return 0;
 	}
 	if (!strcmp(cmd, "mmap")) {
 		err = vm_mmap(s, mm, argv, argc, &ret);

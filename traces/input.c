@@ -196,11 +196,29 @@ static int decode_more(struct kmt_input *in, struct kmt_error *err)
 {
 	size_t room = in->cap - in->len;
 
-	if (in->ipos == in->ilen && !in->ieof && !raw_fill(in))
+	if (in->comp != KMT_COMP_NONE && in->ipos == in->ilen && !in->ieof &&
+	    !raw_fill(in))
 		goto rerr;
 	switch (in->comp) {
 	case KMT_COMP_NONE: {
 		size_t n = in->ilen - in->ipos;
+
+		/* nothing buffered: read straight into the text buffer */
+		if (!n && in->fd >= 0 && !in->ieof) {
+			ssize_t r;
+
+			do
+				r = read(in->fd, in->buf + in->len, room);
+			while (r < 0 && errno == EINTR);
+			if (r < 0) {
+				in->read_errno = errno;
+				goto rerr;
+			}
+			if (r == 0)
+				in->ieof = in->eof = true;
+			in->len += (size_t)r;
+			return 0;
+		}
 
 		if (n > room)
 			n = room;

@@ -177,6 +177,7 @@ static bool parse_ptr(struct span v, uint64_t *out)
 /* ---- event names: a small perfect-enough hash over the names ---- */
 
 static uint8_t name_slot[512];
+static uint8_t name_len[KMT_EV_NR];
 
 static uint32_t name_hash(const char *s, size_t n)
 {
@@ -197,6 +198,7 @@ static void name_table_init(void)
 		const char *n = kmt_event_name((enum kmt_event_type)i);
 		uint32_t h = name_hash(n, strlen(n));
 
+		name_len[i] = (uint8_t)strlen(n);
 		while (name_slot[h])
 			h = (h + 1) & 511;
 		name_slot[h] = (uint8_t)i;
@@ -209,11 +211,11 @@ static enum kmt_event_type name_lookup(const char *s, size_t n)
 	uint32_t h = name_hash(s, n);
 
 	for (; name_slot[h]; h = (h + 1) & 511) {
-		const char *e = kmt_event_name((enum kmt_event_type)
-					       name_slot[h]);
+		unsigned int t = name_slot[h];
 
-		if (!strncmp(e, s, n) && e[n] == '\0')
-			return (enum kmt_event_type)name_slot[h];
+		if (name_len[t] == n &&
+		    !memcmp(kmt_event_name((enum kmt_event_type)t), s, n))
+			return (enum kmt_event_type)t;
 	}
 	return KMT_EV_NONE;
 }
@@ -341,7 +343,8 @@ static inline const struct span *field(struct kmt_parser *p,
 	return NULL;
 }
 
-static int need(struct kmt_parser *p, const char *key, const struct span **v)
+static inline int need(struct kmt_parser *p, const char *key,
+		       const struct span **v)
 {
 	*v = field(p, key);
 	if (!*v)
@@ -353,7 +356,7 @@ static int need(struct kmt_parser *p, const char *key, const struct span **v)
 	return 0;
 }
 
-static int get_u64(struct kmt_parser *p, const char *key, bool hex,
+static inline int get_u64(struct kmt_parser *p, const char *key, bool hex,
 		   bool required, uint64_t *out)
 {
 	const struct span *v;

@@ -925,7 +925,21 @@ static unsigned long __do_brk(struct mm_struct *mm, unsigned long brk)
 	unsigned long newbrk, oldbrk;
 	struct vm_area_struct *next;
 
-	if (brk < mm->start_brk || brk > mm->task_size)
+	if (brk > mm->task_size)
+		return mm->brk;
+	/*
+	 * Trace replay (premap_unknown): a process whose heap began before
+	 * the capture asks for a break far from ours while we have no heap:
+	 * take its break as the start of ours.
+	 */
+	if (mm->premap_unknown && brk && mm->brk == mm->start_brk &&
+	    (brk < mm->start_brk || brk - mm->start_brk > (1UL << 30)) &&
+	    !find_vma_intersection(mm, brk & PAGE_MASK,
+				   (brk & PAGE_MASK) + PAGE_SIZE)) {
+		mm->start_brk = mm->brk = brk & PAGE_MASK;
+		mm->start_data = mm->end_data = mm->start_brk;
+	}
+	if (brk < mm->start_brk)
 		return mm->brk;
 	if (mm->limits.data != ~0UL &&
 	    (brk - mm->start_brk) + (mm->end_data - mm->start_data) >

@@ -508,6 +508,12 @@ TEST(premap_unknown_addresses)
 	/* the hole's part of the 2 MiB block, after the existing VMA */
 	CHECK_UEQ(v->vm_start, b + PG);
 	CHECK_UEQ(v->vm_end, 0x7f0000200000UL);
+	/* a heap that began before the trace: its break becomes ours */
+	CHECK_UEQ(do_brk(mm, 0x561234567890UL), 0x561234567890UL);
+	CHECK_UEQ(mm->start_brk, 0x561234567000UL);
+	CHECK_UEQ(do_brk(mm, 0x561234600000UL), 0x561234600000UL);
+	v = vma_lookup(mm, 0x561234567000UL);
+	CHECK(v && v->vm_end == 0x561234600000UL);
 	/* a known VMA still gives its own answer */
 	CHECK_EQ(handle_mm_fault(mm, b, FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
 	CHECK_EQ(mm->fault_stats.segv_accerr, 1);

@@ -5,7 +5,7 @@
 # the result, no tracefs instance left behind.  `.dat` reading through
 # `trace stat`.
 . "$(dirname "$0")/tap.sh"
-plan 36
+plan 40
 t="$tap_tmp"
 data="$KMB_SOURCE_ROOT/tests/data/dat"
 
@@ -69,7 +69,7 @@ else
 	[ $? = 0 ] || live="no usable tracefs: $(head -1 "$t/probe.err")"
 fi
 if [ "$live" != yes ]; then
-	for i in $(seq $((36 - tap_n))); do
+	for i in $(seq $((40 - tap_n))); do
 		skip "live capture" "$live"
 	done
 	finish
@@ -101,6 +101,16 @@ check "pointers unhashed where the kernel allows it" \
 expect_exit 0 "the parser reads the capture" "$KMBENCH" trace stat --json "$f"
 check "no tracefs instance left behind" \
 	'[ "$(ls /sys/kernel/tracing/instances | grep "^kmbench-" | sort)" = "$before" ]'
+
+# --raw: binary pages, formatted by libtraceevent after the capture
+f="$t/raw.trace"
+expect_exit 0 "--raw capture" "$KMBENCH" trace capture --raw --follow -e kmem -o "$f" -- sh -c 'cat /proc/self/status > /dev/null'
+check "--raw: kmalloc and kfree lines, the reader in the metadata" \
+	'grep -Eq "\[[0-9]{3}\] [^ ]+ +[0-9]+\.[0-9]{6}: kmalloc: call_site=[^ ]+ ptr=0x[0-9a-f]+ bytes_req=[0-9]+" "$f" && grep -Eq ": kfree: call_site=[^ ]+ ptr=" "$f" && meta "$f" reader | grep -q "^trace_pipe_raw"'
+check "--raw: CPUs merged in timestamp order" \
+	'grep -v "^#" "$f" | sed -n "s/.*\] [^ ]* *\([0-9]*\.[0-9]*\): .*/\1/p" | sort -c -n'
+check "--raw: the parser reads every line" \
+	'"$KMBENCH" trace stat --json "$f" | tr -d " \n" | grep -q "\"events\":{\"total\":$(meta "$f" event_lines),"'
 
 # system-wide, small buffer: lost events are counted per CPU and reported
 f="$t/sys.trace"

@@ -57,7 +57,8 @@
 
 static const char capture_usage[] =
 "usage: kmbench trace capture [-o FILE] [--events LIST] [--duration S]\n"
-"                             [--buffer-kb N] [--zstd-level N] [-- CMD ARGS...]\n"
+"           [--buffer-kb N] [--follow] [--raw] [--zstd-level N] [-q]\n"
+"           [-- CMD ARGS...]\n"
 "\n"
 "Record the allocation tracepoints of the running kernel (needs root and\n"
 "tracefs) while CMD runs, for S seconds, or until Ctrl-C.\n"
@@ -341,7 +342,8 @@ static int capture_parse(int argc, char **argv, struct capture_opts *o)
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0 &&
 		    argv[optind][0] == '-') {
-			kmb_warn("trace capture: unexpected '%s'", argv[optind]);
+			kmb_warn("trace capture: unexpected '%s'",
+				 argv[optind]);
 			return KMB_EX_USAGE;
 		}
 		o->cmd = argv + optind;
@@ -791,7 +793,8 @@ static int capture_run(struct capture *c)
 	}
 	if (ret == -1) {
 		kmb_warn("trace capture: reading %s failed: %s",
-			 raw ? "trace_pipe_raw" : "trace_pipe", strerror(errno));
+			 raw ? "trace_pipe_raw" : "trace_pipe",
+			 strerror(errno));
 		ret = KMB_EX_SOFTWARE;
 	} else if (ret == -2) {
 		kmb_warn("trace capture: cannot write the spool file: %s",

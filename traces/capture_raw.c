@@ -194,7 +194,8 @@ static int raw_print(struct tep_handle *tep, struct trace_seq *seq,
 		rc->missed = 0;
 		(*lines)++;
 	}
-	tep_print_event(tep, seq, &rec, "%16s-%-7d [%03d] %s %6.1000d: %s: %s\n",
+	tep_print_event(tep, seq, &rec,
+			"%16s-%-7d [%03d] %s %6.1000d: %s: %s\n",
 			TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
 			TEP_PRINT_LATENCY, TEP_PRINT_TIME, TEP_PRINT_NAME,
 			TEP_PRINT_INFO);

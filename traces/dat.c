@@ -70,7 +70,8 @@ static int dat_print_record(struct tracecmd_input *handle,
 		    cpu) < 0)
 		goto write_failed;
 	trace_seq_reset(&st->seq);
-	tep_print_event(tep, &st->seq, record, "%s-%d [%03d] %s %6.1000d: %s: %s",
+	tep_print_event(tep, &st->seq, record,
+			"%s-%d [%03d] %s %6.1000d: %s: %s",
 			TEP_PRINT_COMM, TEP_PRINT_PID, TEP_PRINT_CPU,
 			TEP_PRINT_LATENCY, TEP_PRINT_TIME, TEP_PRINT_NAME,
 			TEP_PRINT_INFO);

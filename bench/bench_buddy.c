@@ -6,7 +6,8 @@
  * 0, 3 and 9 - all three go through the per-CPU lists, as in the kernel -
  * side by side with each baseline's page-aligned allocation of the same
  * size, measured in the baseline's own process (baseline.h).  Every figure
- * is the median of BUDDY_REPS runs; the ratio is baseline / kmm, so above
+ * is the median of BUDDY_REPS runs, short ones (a run is less likely to be
+ * preempted on a busy machine); the ratio is baseline / kmm, so above
  * 1 means kmm is faster.  The goal (DESIGN.md): kmm's order-0 pair faster
  * than jemalloc's page-aligned 4 KiB pair; the verdict is printed.
  *
@@ -22,14 +23,14 @@
 #include "kmm/kmm.h"
 #include "util.h"
 
-#define BUDDY_REPS	5
+#define BUDDY_REPS	7
 
 static const struct {
 	unsigned int order;
 	uint64_t iters;
 } buddy_cases[] = {
-	{ 0, 2000000 },
-	{ 3, 1000000 },
+	{ 0, 200000 },
+	{ 3, 100000 },
 	{ 9, 20000 },
 };
 

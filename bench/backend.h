@@ -46,6 +46,9 @@ struct backend {
 		    char *err, size_t errlen);
 	void (*exit)(void);
 	void (*thread_init)(unsigned int cpu);
+	/* --threads 1: run the next event as traced CPU @cpu (kmm: its
+	 * per-CPU caches and TLB), outside the timed window */
+	void (*set_cpu)(unsigned int cpu);
 	void *(*alloc)(const struct replay_ev *e);
 	void (*free)(void *p, const struct replay_ev *e);
 	unsigned int (*last_path)(void);

@@ -203,6 +203,13 @@ static void kmm_thread_init(unsigned int cpu)
 	kmm_set_cpu((int)cpu);
 }
 
+/* --threads 1: one thread plays every traced CPU in turn (the CPU count
+ * of the machine is the trace's, so the id is in range) */
+static void kmm_event_cpu(unsigned int cpu)
+{
+	kmm_cpu_id = (int)cpu;
+}
+
 static gfp_t kmm_gfp(const struct replay_ev *e)
 {
 	return e->gfp ? e->gfp : GFP_KERNEL;
@@ -479,6 +486,7 @@ const struct backend backend_kmm = {
 	.init = kmm_init,
 	.exit = kmm_exit,
 	.thread_init = kmm_thread_init,
+	.set_cpu = kmm_event_cpu,
 	.alloc = kmm_alloc,
 	.free = kmm_free,
 	.last_path = kmm_last_path,

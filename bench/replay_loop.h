@@ -91,6 +91,9 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 	for (uint64_t i = 0; i < n; i++) {
 		const struct replay_ev *e = &ev[percpu ? idx[i] : i];
 
+		if (!percpu && b->set_cpu)
+			b->set_cpu(e->cpu);
+
 		if (rop_is_alloc(e->op)) {
 			void *p = b->alloc(e);
 
@@ -134,6 +137,9 @@ static __always_inline void replay_loop_full(const struct backend *b,
 		const struct replay_ev *e = &ev[k];
 		uint64_t t0 = 0, t1 = 0;
 		unsigned int path = RPATH_NONE;
+
+		if (!percpu && b->set_cpu)
+			b->set_cpu(e->cpu);
 
 		if (rop_is_alloc(e->op)) {
 			void *p;

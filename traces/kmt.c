@@ -35,8 +35,8 @@
  *		 - bytes_req, v gfp, v cache, v node + 1, u8 order, u8 mt
  *	  [v alloc_cpu when X&16; without it a matched free's allocating
  *		 CPU is its own CPU, anything else's 0]
- *	vm events: zigzag deltas of addr, len, arg against the last event
- *		 of the same type in the block
+ *	vm events: addr, len, arg as zigzag differences from a guess: the
+ *		 last value of the same type in the block plus its last step
  *
  * The predicted record: flags, sizes, gfp, cache, node, order and
  * migratetype of the last event of the same call site, kind and address
@@ -265,9 +265,9 @@ struct cstate {
 	uint32_t *bsite, *bsite_gen;	/* [obj - first_obj]: alloc site */
 	uint32_t nbsite;
 	uint32_t *fsite, *fsite_gen;	/* [alloc site]: last free site */
-	struct {
+	struct vm_last {
 		uint32_t gen;
-		uint64_t addr, len, arg;
+		uint64_t v[3], d[3];	/* last addr, len, arg; their deltas */
 	} vm[KMT_EV_NR];		/* last vm event of each type */
 };
 
@@ -333,6 +333,31 @@ static inline void cpu_set_pid(struct cstate *s, uint16_t cpu, uint32_t pid)
 	}
 	s->cpu_gen[cpu] = s->gen;
 	s->cpu_pid[cpu] = pid;
+}
+
+/*
+ * The guess for field @f of a vm event: the last value of its type in this
+ * block plus the last step (page faults walk, rss sizes grow by pages).
+ */
+static inline uint64_t vm_guess(const struct cstate *s, unsigned int type,
+				int f)
+{
+	const struct vm_last *l = &s->vm[type];
+
+	return l->gen == s->gen ? l->v[f] + l->d[f] : 0;
+}
+
+static inline void vm_note(struct cstate *s, unsigned int type,
+			   const uint64_t v[3])
+{
+	struct vm_last *l = &s->vm[type];
+	bool known = l->gen == s->gen;
+
+	for (int f = 0; f < 3; f++) {
+		l->d[f] = known ? v[f] - l->v[f] : 0;
+		l->v[f] = v[f];
+	}
+	l->gen = s->gen;
 }
 
 /*
@@ -474,19 +499,12 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		if (x & X_ACPU)
 			bb_var(b, ev->u.mem.alloc_cpu);
 	} else {
-		/* against the last event of the type: addresses are near */
-		bool known = s->vm[ev->type].gen == s->gen;
+		uint64_t v[3] = { ev->u.vm.addr, ev->u.vm.len, ev->u.vm.arg };
 
-		bb_var(b, zigzag((int64_t)(ev->u.vm.addr -
-					   (known ? s->vm[ev->type].addr : 0))));
-		bb_var(b, zigzag((int64_t)(ev->u.vm.len -
-					   (known ? s->vm[ev->type].len : 0))));
-		bb_var(b, zigzag((int64_t)(ev->u.vm.arg -
-					   (known ? s->vm[ev->type].arg : 0))));
-		s->vm[ev->type].gen = s->gen;
-		s->vm[ev->type].addr = ev->u.vm.addr;
-		s->vm[ev->type].len = ev->u.vm.len;
-		s->vm[ev->type].arg = ev->u.vm.arg;
+		for (int f = 0; f < 3; f++)
+			bb_var(b, zigzag((int64_t)(v[f] -
+						   vm_guess(s, ev->type, f))));
+		vm_note(s, ev->type, v);
 	}
 	if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
 	    kind == KMT_KIND_ALLOC)
@@ -1051,18 +1069,15 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 				ev->u.mem.alloc_cpu = default_acpu(ev);
 			}
 		} else {
-			bool known = s->vm[type].gen == s->gen;
+			uint64_t vv[3];
 
-			ev->u.vm.addr = (uint64_t)unzigzag(rd_var(r)) +
-					(known ? s->vm[type].addr : 0);
-			ev->u.vm.len = (uint64_t)unzigzag(rd_var(r)) +
-				       (known ? s->vm[type].len : 0);
-			ev->u.vm.arg = (uint64_t)unzigzag(rd_var(r)) +
-				       (known ? s->vm[type].arg : 0);
-			s->vm[type].gen = s->gen;
-			s->vm[type].addr = ev->u.vm.addr;
-			s->vm[type].len = ev->u.vm.len;
-			s->vm[type].arg = ev->u.vm.arg;
+			for (int f = 0; f < 3; f++)
+				vv[f] = (uint64_t)unzigzag(rd_var(r)) +
+					vm_guess(s, type, f);
+			ev->u.vm.addr = vv[0];
+			ev->u.vm.len = vv[1];
+			ev->u.vm.arg = vv[2];
+			vm_note(s, type, vv);
 		}
 		if (ev->obj != KMT_OBJ_NONE && kind == KMT_KIND_ALLOC &&
 		    ev->obj >= s->next_obj) {

@@ -78,6 +78,11 @@ void mm_bug(const char *file, int line, const char *fmt, ...)
 void mm_debug_check(struct mm_struct *mm);
 
 /* mmap.c */
+/* Add @from's counts to @to. */
+void fault_stats_add(struct mm_fault_stats *to,
+		     const struct mm_fault_stats *from);
+/* The counts of every mm freed so far (under mm_big_lock). */
+extern struct mm_fault_stats exited_fault_stats;
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
 void vm_area_free(struct vm_area_struct *vma);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);

@@ -36,6 +36,20 @@ static struct kmem_cache *mm_cachep, *vm_area_cachep, *anon_vma_cachep;
 static unsigned int next_asid = 1;
 static int next_pid = 1;
 
+struct mm_fault_stats exited_fault_stats;
+
+void fault_stats_add(struct mm_fault_stats *to,
+		     const struct mm_fault_stats *from)
+{
+	const uint64_t *f = (const uint64_t *)from;
+	uint64_t *t = (uint64_t *)to;
+
+	_Static_assert(sizeof(*to) % sizeof(uint64_t) == 0,
+		       "struct mm_fault_stats holds only uint64_t counters");
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
 void mm_lock_all(void)
 {
 	pthread_mutex_lock(&mm_big_lock);
@@ -81,6 +95,7 @@ void mm_subsys_exit(void)
 	if (anon_vma_cachep)
 		kmem_cache_destroy(anon_vma_cachep);
 	mm_cachep = vm_area_cachep = anon_vma_cachep = NULL;
+	memset(&exited_fault_stats, 0, sizeof(exited_fault_stats));
 }
 
 /* ---- VMA objects, accounting and linking ---- */
@@ -421,6 +436,7 @@ static void exit_mmap(struct mm_struct *mm)
 	mm->vma_root = NULL;
 	mm->map_count = 0;
 	tlb_shootdown_asid(mm->asid);
+	fault_stats_add(&exited_fault_stats, &mm->fault_stats);
 	mm_pgd_free(mm);
 	kmem_cache_free(mm_cachep, mm);
 }

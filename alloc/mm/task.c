@@ -82,6 +82,20 @@ void mm_task_exit(int pid)
 	pthread_mutex_unlock(&task_lock);
 }
 
+void mm_task_fault_totals(struct mm_fault_stats *out)
+{
+	unsigned long i;
+
+	pthread_mutex_lock(&task_lock);
+	mm_lock_all();
+	*out = exited_fault_stats;
+	ulmap_for_each(&tasks, i)
+		fault_stats_add(out, &((struct mm_struct *)tasks.vals[i])->
+				fault_stats);
+	mm_unlock_all();
+	pthread_mutex_unlock(&task_lock);
+}
+
 int mm_task_for_each(int (*fn)(int pid, struct mm_struct *mm, void *arg),
 		     void *arg)
 {

@@ -570,12 +570,14 @@ TEST(tlb_flushed_by_munmap_mprotect_cow)
 
 TEST(task_table_fork_exec_exit)
 {
+	struct mm_fault_stats t0, t;
 	struct mm_struct *a, *b;
 	unsigned long addr;
 
 	a = setup();
 	REQUIRE(a);
 	mmput(a);
+	mm_task_fault_totals(&t0);
 	a = mm_task_get(100);
 	REQUIRE(a && a->pid == 100);
 	CHECK(mm_task_get(100) == a);
@@ -589,7 +591,12 @@ TEST(task_table_fork_exec_exit)
 	CHECK_EQ(mm_task_exec(101), 0);
 	b = mm_task_get(101);
 	CHECK(find_vma_intersection(b, addr, addr + PG) == NULL);
+	mm_task_fault_totals(&t);
+	CHECK_EQ(t.minor - t0.minor, 1);	/* the write to 100's page */
 	mm_task_exit(100);
+	mm_task_fault_totals(&t);		/* kept after the exit */
+	CHECK_EQ(t.minor - t0.minor, 1);
+	CHECK_EQ(t.major - t0.major, 0);
 	CHECK_EQ(mm_task_fork(102, 103), 0);	/* unknown parent: made */
 	mm_task_exit_all();
 	check_no_leaks();

@@ -258,6 +258,11 @@ int mm_task_fork(int ppid, int pid);
 int mm_task_exec(int pid);
 void mm_task_exit(int pid);
 void mm_task_exit_all(void);
+/*
+ * Fault counts summed over every mm that has exited since
+ * mm_subsys_init() and every mm of the pid table now.
+ */
+void mm_task_fault_totals(struct mm_fault_stats *out);
 /* Call @fn for every pid's mm until it returns non-zero (that value). */
 int mm_task_for_each(int (*fn)(int pid, struct mm_struct *mm, void *arg),
 		     void *arg);

@@ -284,10 +284,10 @@ static void print_table(const struct row *rows, int nr)
 {
 	printf("page faults, %lu per row, ns per operation "
 	       "(ratio = kmm / host kernel)\n", NR_FAULTS);
-	printf("%7s %6s %9s %9s | %9s %9s %6s | %9s %9s %6s | %9s | %9s %9s %6s\n",
-	       "VMAs", "steps", "find_vma", "ns/log2n", "zero-kmm", "host", "ratio",
-	       "cow-kmm", "host", "ratio", "swap-in", "fork-kmm", "host",
-	       "ratio");
+	printf("%7s %6s %9s %9s | %9s %9s %6s | %9s %9s %6s | %9s | "
+	       "%9s %9s %6s\n", "VMAs", "steps", "find_vma", "ns/log2n",
+	       "zero-kmm", "host", "ratio", "cow-kmm", "host", "ratio",
+	       "swap-in", "fork-kmm", "host", "ratio");
 	for (int i = 0; i < nr; i++) {
 		const struct row *r = &rows[i];
 

@@ -77,7 +77,8 @@ static unsigned long ulmap_slot(const struct kmm_ulmap *m, unsigned long key)
 {
 	unsigned long i;
 
-	for (i = ulmap_hash(key, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
+	for (i = ulmap_hash(key, m->cap); m->vals[i];
+	     i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] == key)
 			break;
 	return i;

@@ -334,7 +334,7 @@ static vm_fault_t wp_page_copy(struct vm_area_struct *vma, unsigned long addr,
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
 	if (!PageZero(old))
-		get_page(old);		/* pin against reclaim while copying */
+		get_page(old);	/* pin against reclaim while copying */
 	page = alloc_user_page(PageZero(old) ? __GFP_ZERO : 0);
 	if (page && !PageZero(old))
 		memcpy(page_bytes(page), page_bytes(old), PAGE_SIZE);

@@ -341,14 +341,15 @@ static int vt_check_node(struct vm_area_struct *n,
 	if (!n)
 		return 0;
 	bad |= vt_check_node(n->vt_left, prev, count);
-	if (n->vm_start >= n->vm_end || (n->vm_start | n->vm_end) & ~PAGE_MASK) {
+	if (n->vm_start >= n->vm_end ||
+	    ((n->vm_start | n->vm_end) & ~PAGE_MASK)) {
 		fprintf(stderr, "vma %#lx-%#lx: empty or unaligned\n",
 			n->vm_start, n->vm_end);
 		bad = 1;
 	}
 	if (*prev && (*prev)->vm_end > n->vm_start) {
-		fprintf(stderr, "vma %#lx-%#lx overlaps or precedes %#lx-%#lx\n",
-			n->vm_start, n->vm_end, (*prev)->vm_start,
+		fprintf(stderr, "vma %#lx-%#lx overlaps or precedes "
+			"%#lx-%#lx\n", n->vm_start, n->vm_end, (*prev)->vm_start,
 			(*prev)->vm_end);
 		bad = 1;
 	}

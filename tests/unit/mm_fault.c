@@ -248,6 +248,36 @@ TEST(fork_cow_parent_and_child_see_own_writes)
 	check_no_leaks();
 }
 
+TEST(shared_anonymous_memory_is_shared_across_fork)
+{
+	struct mm_struct *parent = setup(), *child;
+	char buf[8] = { 0 };
+	unsigned long a;
+
+	REQUIRE(parent);
+	a = do_mmap(parent, NULL, 0, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS,
+		    0);
+	REQUIRE(!IS_ERR_VALUE(a));
+	CHECK_EQ(mm_read(parent, a, buf, 4), 0);	/* zero-filled */
+	CHECK(!memcmp(buf, "\0\0\0\0", 4));
+	child = dup_mm(parent);
+	REQUIRE(child);
+	CHECK_EQ(mm_write(child, a + PG, "both", 4), 0);
+	CHECK_EQ(mm_read(parent, a + PG, buf, 4), 0);
+	CHECK(!memcmp(buf, "both", 4));
+	CHECK_EQ(mm_write(parent, a, "back", 4), 0);
+	CHECK_EQ(mm_read(child, a, buf, 4), 0);
+	CHECK(!memcmp(buf, "back", 4));
+	CHECK_EQ(child->fault_stats.cow + parent->fault_stats.cow, 0);
+	CHECK_EQ(parent->rss_stat[MM_SHMEMPAGES], 2);
+	mmput(parent);
+	CHECK_EQ(mm_read(child, a + PG, buf, 4), 0);	/* the child's now */
+	CHECK(!memcmp(buf, "both", 4));
+	CHECK_EQ(mm_check(child), 0);
+	mmput(child);
+	check_no_leaks();
+}
+
 TEST(brk_and_mremap_keep_contents)
 {
 	struct mm_struct *mm = setup();

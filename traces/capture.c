@@ -57,7 +57,8 @@
 
 static const char capture_usage[] =
 "usage: kmbench trace capture [-o FILE] [--events LIST] [--duration S]\n"
-"           [--buffer-kb N] [--follow] [--raw] [--zstd-level N] [-q]\n"
+"           [--buffer-kb N] [--follow] [--pid PID,...] [--raw]\n"
+"           [--zstd-level N] [-q]\n"
 "           [-- CMD ARGS...]\n"
 "\n"
 "Record the allocation tracepoints of the running kernel (needs root and\n"
@@ -81,6 +82,8 @@ static const char capture_usage[] =
 "      --zstd-level N  compression level for .zst output (default 9)\n"
 "  -f, --follow        only events of CMD and its descendants (default:\n"
 "                      every task on the system)\n"
+"  -p, --pid PID[,PID] only events of these running processes and their\n"
+"                      new children\n"
 "  -r, --raw           copy the binary ring-buffer pages while tracing and\n"
 "                      format them afterwards (libtraceevent): fewer lost\n"
 "                      events on a busy machine\n"
@@ -192,6 +195,7 @@ struct capture_opts {
 	bool quiet;
 	bool follow;		/* only CMD's process tree */
 	bool raw;		/* binary pages, formatted afterwards */
+	const char *pids;	/* --pid: "PID,PID,..." to follow */
 	char **cmd;		/* NULL-terminated, or NULL */
 };
 
@@ -261,6 +265,30 @@ static bool capture_check_events(const char *list)
 	return ok;
 }
 
+/* --pid LIST: running processes, comma-separated; false after a message */
+static bool capture_check_pids(const char *list)
+{
+	const char *p = list;
+
+	do {
+		char *end;
+		long pid = strtol(p, &end, 10);
+
+		if (end == p || pid <= 0 || pid > INT_MAX ||
+		    (*end && *end != ',')) {
+			kmb_warn("trace capture: --pid wants PID[,PID...], not "
+				 "'%s'", list);
+			return false;
+		}
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			kmb_warn("trace capture: --pid: no process %ld", pid);
+			return false;
+		}
+		p = *end ? end + 1 : end;
+	} while (*p);
+	return true;
+}
+
 static int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
 	static const struct option longopts[] = {
@@ -272,6 +300,7 @@ static int capture_parse(int argc, char **argv, struct capture_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -284,7 +313,7 @@ static int capture_parse(int argc, char **argv, struct capture_opts *o)
 	o->zstd_level = 9;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:e:d:b:frqh", longopts,
+	while ((c = getopt_long(argc, argv, "+o:e:d:b:frp:qh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -329,6 +358,11 @@ static int capture_parse(int argc, char **argv, struct capture_opts *o)
 			break;
 		case 'r':
 			o->raw = true;
+			break;
+		case 'p':
+			if (!capture_check_pids(optarg))
+				return KMB_EX_USAGE;
+			o->pids = optarg;
 			break;
 		case 'h':
 			fputs(capture_usage, stdout);
@@ -676,17 +710,40 @@ static int capture_drain(struct capture *c, int fd, char *buf, uint64_t max,
  */
 static int capture_follow(struct capture *c)
 {
-	char pid[32];
+	char pids[4096];
+	int n = 0;
 
-	snprintf(pid, sizeof(pid), "%ld", (long)c->child);
+	if (c->opt.follow)
+		n = snprintf(pids, sizeof(pids), "%ld ", (long)c->child);
+	/* set_event_pid takes blank-separated pids */
+	for (const char *p = c->opt.pids; p && *p && n < (int)sizeof(pids) - 1;
+	     p++)
+		pids[n++] = *p == ',' ? ' ' : *p;
+	pids[n] = '\0';
 	if (tracefs_instance_file_write(c->inst, "options/event-fork",
 					"1") < 0 ||
-	    tracefs_instance_file_write(c->inst, "set_event_pid", pid) < 0) {
-		kmb_warn("trace capture: --follow: cannot set set_event_pid "
-			 "or options/event-fork: %s", strerror(errno));
+	    tracefs_instance_file_write(c->inst, "set_event_pid", pids) < 0) {
+		kmb_warn("trace capture: cannot set set_event_pid (%s) or "
+			 "options/event-fork: %s", pids, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Once a second, on a terminal only: how long and how much so far. */
+static void capture_progress(struct capture *c, struct capture_raw *raw,
+			     uint64_t t0, uint64_t *shown)
+{
+	uint64_t now = kmb_now_ns();
+	uint64_t bytes = raw ? capture_raw_spooled(raw) : c->bytes;
+
+	if (c->opt.quiet || now - t0 < (*shown + 1) * 1000000000ull ||
+	    !isatty(STDERR_FILENO))
+		return;
+	*shown = (now - t0) / 1000000000ull;
+	fprintf(stderr, "\r%s: trace capture: %llu s, %.1f MiB %s (Ctrl-C "
+		"stops)  ", kmb_progname, (unsigned long long)*shown,
+		(double)bytes / (1 << 20), raw ? "of pages" : "of text");
 }
 
 static int capture_run(struct capture *c)
@@ -695,6 +752,7 @@ static int capture_run(struct capture *c)
 	struct sigaction old_int, old_term;
 	char *buf = kmb_xmalloc(CAPTURE_READ_CHUNK);
 	struct capture_raw *raw = NULL;
+	uint64_t shown = 0;
 	int fd, go_fd = -1, ret = 0;
 	uint64_t t0, deadline = 0;
 	time_t now;
@@ -738,7 +796,7 @@ static int capture_run(struct capture *c)
 	t0 = kmb_now_ns();
 	if (c->opt.duration > 0)
 		deadline = t0 + (uint64_t)(c->opt.duration * 1e9);
-	if (c->opt.follow && capture_follow(c) < 0) {
+	if ((c->opt.follow || c->opt.pids) && capture_follow(c) < 0) {
 		ret = KMB_EX_UNAVAILABLE;
 		goto out;
 	}
@@ -778,9 +836,12 @@ static int capture_run(struct capture *c)
 		}
 		if (deadline && kmb_now_ns() >= deadline)
 			break;
+		capture_progress(c, raw, t0, &shown);
 	}
 	tracefs_trace_off(c->inst);
 	c->wall_s = (double)(kmb_now_ns() - t0) / 1e9;
+	if (shown)
+		fputc('\n', stderr);
 	if (!ret && raw) {	/* full pages, then the partial ones */
 		ret = capture_raw_drain(raw, UINT64_MAX, 0, 0);
 		if (!ret)
@@ -923,9 +984,14 @@ static void capture_write_meta(struct capture *c, struct capture_out *o)
 		     (unsigned long long)c->opt.buffer_kb);
 	capture_meta(o, "excluded_pids", "%ld (the capture itself)",
 		     (long)getpid());
-	capture_meta(o, "filter", "%s", c->opt.follow ?
-		     "the command's process tree (set_event_pid, event-fork)" :
-		     "none (system-wide)");
+	if (c->opt.pids)
+		capture_meta(o, "filter", "the process trees of pids %s%s "
+			     "(set_event_pid, event-fork)", c->opt.pids,
+			     c->opt.follow ? " and of the command" : "");
+	else
+		capture_meta(o, "filter", "%s", c->opt.follow ?
+			     "the command's process tree (set_event_pid, "
+			     "event-fork)" : "none (system-wide)");
 	capture_meta(o, "event_lines", "%llu", (unsigned long long)c->lines);
 	capture_meta(o, "lost_events", "%llu",
 		     (unsigned long long)c->lost_total);

@@ -5,7 +5,7 @@
 # the result, no tracefs instance left behind.  `.dat` reading through
 # `trace stat`.
 . "$(dirname "$0")/tap.sh"
-plan 40
+plan 43
 t="$tap_tmp"
 data="$KMB_SOURCE_ROOT/tests/data/dat"
 
@@ -30,6 +30,8 @@ expect_exit 64 "tiny buffer" "$KMBENCH" trace capture --buffer-kb 1
 expect_exit 64 "--follow without a command" "$KMBENCH" trace capture --follow
 expect_exit 64 "command not found" "$KMBENCH" trace capture -o "$t/x" -- /nonexistent/cmd
 expect_exit 64 "unknown option" "$KMBENCH" trace capture --frob
+expect_exit 64 "--pid of no process" "$KMBENCH" trace capture --pid 2147483646
+expect_exit 64 "--pid not a number" "$KMBENCH" trace capture --pid 12x
 
 mkdir -p "$t/notracefs"
 run env KMBENCH_TRACEFS="$t/notracefs" "$KMBENCH" trace capture -o "$t/x" -d 0.1
@@ -69,7 +71,7 @@ else
 	[ $? = 0 ] || live="no usable tracefs: $(head -1 "$t/probe.err")"
 fi
 if [ "$live" != yes ]; then
-	for i in $(seq $((40 - tap_n))); do
+	for i in $(seq $((43 - tap_n))); do
 		skip "live capture" "$live"
 	done
 	finish
@@ -101,6 +103,14 @@ check "pointers unhashed where the kernel allows it" \
 expect_exit 0 "the parser reads the capture" "$KMBENCH" trace stat --json "$f"
 check "no tracefs instance left behind" \
 	'[ "$(ls /sys/kernel/tracing/instances | grep "^kmbench-" | sort)" = "$before" ]'
+
+# --pid: a running process tree only
+sh -c 'while :; do cat /proc/self/status > /dev/null; done' &
+loop=$!
+run "$KMBENCH" trace capture -e kmem --pid $loop -d 0.3 -o "$t/pid.trace"
+kill $loop
+check "--pid: only that process and its children" \
+	'[ $rc = 0 ] && meta "$t/pid.trace" filter | grep -q "pids $loop " && grep -q ": kmalloc: " "$t/pid.trace" && ! grep -v "^#" "$t/pid.trace" | grep -Eqv "^ *(<\.\.\.>|sh|cat)-[0-9]+ "'
 
 # --raw: binary pages, formatted by libtraceevent after the capture
 f="$t/raw.trace"

@@ -88,6 +88,10 @@ struct replay_sample {
 #define REPLAY_FID_SLOTS	4096
 #define REPLAY_MAX_ZONES	4
 #define REPLAY_MAX_SLAB_INFO	512
+#define REPLAY_FAULT_KINDS	10
+
+/* Names of replay_result.faults[] (struct mm_fault_stats's fields) */
+extern const char *const replay_fault_names[REPLAY_FAULT_KINDS];
 
 /* kmm: one cache's utilisation at the end of the trace */
 struct replay_slab_info {
@@ -137,6 +141,9 @@ struct replay_result {
 	int32_t extfrag[REPLAY_MAX_ZONES][11];	/* x1000 */
 	uint32_t nr_slab_caches;
 	struct replay_slab_info slab[REPLAY_MAX_SLAB_INFO];
+	/* kmm: page faults of the replayed processes by outcome */
+	bool have_faults;
+	uint64_t faults[REPLAY_FAULT_KINDS];
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
 	char tlb_model[128];

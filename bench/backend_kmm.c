@@ -396,8 +396,19 @@ static int snapshot_cache(struct kmem_cache *s, void *arg)
 	return 0;
 }
 
+const char *const replay_fault_names[REPLAY_FAULT_KINDS] = {
+	"minor", "major", "cow", "cow_reuse", "zero", "segv_maperr",
+	"segv_accerr", "stack_grow", "oom", "premapped",
+};
+
 static void kmm_snapshot(struct replay_result *r)
 {
+	struct mm_fault_stats fs;
+
+	_Static_assert(sizeof(fs) == sizeof(r->faults), "fault kinds");
+	mm_task_fault_totals(&fs);
+	memcpy(r->faults, &fs, sizeof(r->faults));
+	r->have_faults = true;
 	struct buddy_stats st;
 	unsigned int nz = 0;
 

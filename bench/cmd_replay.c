@@ -539,6 +539,14 @@ static void print_json(const struct replay_args *a,
 	json_kv_uint(&w, "live_at_end_bytes", r->end_live_bytes);
 	json_object_end(&w);
 
+	if (r->have_faults) {
+		json_key(&w, "faults");
+		json_object_begin(&w);
+		for (int i = 0; i < REPLAY_FAULT_KINDS; i++)
+			json_kv_uint(&w, replay_fault_names[i], r->faults[i]);
+		json_object_end(&w);
+	}
+
 	json_key(&w, "invariants");
 	json_object_begin(&w);
 	json_kv_uint(&w, "checks", r->checks_run);

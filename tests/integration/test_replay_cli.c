@@ -193,6 +193,9 @@ TEST(process_events_replay_through_kmm_and_count_alike)
 	CHECK_EQ(num(ref, "ops.munmap.failed"), 0);
 	CHECK_EQ(num(ref, "ops.fork.failed"), 0);
 	CHECK(num(ref, "ops.fault.ns.max") >= 0);
+	/* the child's write to the page it shares with its parent copies */
+	CHECK_EQ(num(ref, "faults.cow"), 1);
+	CHECK_EQ(num(ref, "faults.segv_maperr"), 0);
 	CHECK_EQ(num(ref, "leaks.objects"), 0);
 	CHECK_EQ(num(ref, "invariants.problems"), 0);
 	for (int a = 1; allocs[a]; a++) {

@@ -151,22 +151,20 @@ int run_corpus(struct matrix_config *cfg, bool quick)
 	for (size_t i = 0; i < all.ntraces; i++) {
 		struct stat st;
 
-		f[n].path = converted(all.traces[i], cache, trace && trace->fn);
+		f[n].path = all.traces[i];
 		f[n].size = stat(f[n].path, &st) ? 0 : st.st_size;
+		tiny += is_tiny(f[n].path);
 		n++;
 	}
 	qsort(f, n, sizeof(*f), by_size);
-	for (size_t i = 0; i < n; i++)
-		tiny += is_tiny(f[i].path);
 	use = quick && !tiny && n > RUN_QUICK_TRACES ? RUN_QUICK_TRACES : n;
 	cfg->traces = kmb_xcalloc(use + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		/* the tiny variants are --quick's, the others the full run's */
-		if (i < use && (!tiny || is_tiny(f[i].path) == quick))
-			cfg->traces[cfg->ntraces++] = f[i].path;
-		else
-			free(f[i].path);
-	}
+	/* the tiny variants are --quick's, the others the full run's */
+	for (size_t i = 0; i < use; i++)
+		if (!tiny || is_tiny(f[i].path) == quick)
+			cfg->traces[cfg->ntraces++] =
+				converted(f[i].path, cache,
+					  trace && trace->fn);
 out:
 	free(f);
 	free(pat);

@@ -19,9 +19,10 @@ plot for [k=1:n] 'tl_'.word(allocs, k).'.dat' using 1:4 with lines lw 2 \
 	for [k=1:n] 'tl_'.word(allocs, k).'.dat' using 1:5 with lines lw 1 \
 	dt 2 lc k notitle
 }
-set title 'footprint / live bytes' noenhanced
+set title 'footprint / live bytes (log scale: early in a trace little is live)' noenhanced
 set ylabel 'ratio'
 set yrange [*:*]
+set logscale y
 plot for [k=1:n] 'tl_'.word(allocs, k).'.dat' \
 	using 1:($3 > 0 ? $2 / $3 : NaN) with lines lw 2 lc k \
 	title word(allocs, k)

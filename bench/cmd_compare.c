@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "matrix.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
@@ -22,7 +23,8 @@ static void compare_usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: kmbench compare [--metric NAME] [--threshold PCT] RUN_A RUN_B\n\n"
-"Compares two matrix runs (directories or matrix.db files) group by group\n"
+"Compares two matrix runs (directories, matrix.db files, or matrix.db.zst\n"
+"as the reference run in results/ keeps it) group by group\n"
 "(trace x allocator x mode): ratio = median of B / median of A with a 95%%\n"
 "bootstrap interval.  For a lower-is-better metric a group is a\n"
 "regression when the whole interval is above 1 and the ratio above\n"
@@ -34,11 +36,19 @@ static void compare_usage(FILE *fp)
 "  --threshold PCT  smallest change reported (default 2)\n");
 }
 
-static int open_run(const char *arg, struct res_db **db)
+/*
+ * RUN is a run directory (its matrix.db, or matrix.db.zst as the committed
+ * reference run keeps it) or a database file.  A compressed database is
+ * unpacked into @tmp (removed by the caller).
+ */
+static int open_run(const char *arg, struct res_db **db, char *tmp,
+		    size_t tlen)
 {
 	char path[4096];
 	struct stat st;
+	size_t n;
 
+	tmp[0] = '\0';
 	if (stat(arg, &st)) {
 		kmb_warn("%s: %s", arg, strerror(errno));
 		return KMB_EX_DATAERR;
@@ -47,6 +57,24 @@ static int open_run(const char *arg, struct res_db **db)
 		snprintf(path, sizeof(path), "%s/matrix.db", arg);
 	else
 		snprintf(path, sizeof(path), "%s", arg);
+	if (S_ISDIR(st.st_mode) && access(path, F_OK) != 0)
+		strcat(path, ".zst");
+	n = strlen(path);
+	if (n > 4 && !strcmp(path + n - 4, ".zst")) {
+		char *argv[] = { "zstd", "-q", "-d", "-f", path, "-o", tmp,
+				 NULL };
+
+		snprintf(tmp, tlen, "%s/kmbench-compare.%ld.%p.db",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+			 (long)getpid(), (void *)db);
+		if (matrix_spawn(argv, NULL) != 0) {
+			kmb_warn("%s: cannot unpack (zstd)", path);
+			unlink(tmp);
+			tmp[0] = '\0';
+			return KMB_EX_DATAERR;
+		}
+		return res_open(tmp, false, db) ? KMB_EX_DATAERR : 0;
+	}
 	return res_open(path, false, db) ? KMB_EX_DATAERR : 0;
 }
 
@@ -96,6 +124,7 @@ int cmd_compare(int argc, char **argv)
 	size_t nt = 0, na = 0, nm = 0;
 	double thr = 2;
 	bool higher = false;
+	char tmp[2][4096] = { "", "" };
 	int nrun = 0, ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -125,7 +154,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	thr /= 100;
 	for (int k = 0; k < 2; k++)
-		if ((ret = open_run(run[k], &db[k])))
+		if ((ret = open_run(run[k], &db[k], tmp[k], sizeof(tmp[k]))))
 			goto out;
 	if (res_distinct(db[1], "trace", &traces, &nt) ||
 	    res_distinct(db[1], "allocator", &allocs, &na) ||
@@ -152,7 +181,10 @@ out:
 	res_free_strings(traces, nt);
 	res_free_strings(allocs, na);
 	res_free_strings(modes, nm);
-	res_close(db[0]);
-	res_close(db[1]);
+	for (int k = 0; k < 2; k++) {
+		res_close(db[k]);
+		if (tmp[k][0])
+			unlink(tmp[k]);
+	}
 	return ret;
 }

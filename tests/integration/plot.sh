@@ -8,7 +8,7 @@ then
 	echo "1..0 # SKIP needs sqlite3 and gnuplot"
 	exit 0
 fi
-plan 16
+plan 17
 export KMBENCH_REPLAY="$KMB_SOURCE_ROOT/tests/data/matrix/fake-replay.sh"
 t=$tap_tmp
 mkdir -p "$t/tr"
@@ -37,5 +37,8 @@ check "the scripts redraw the plots with gnuplot alone" \
 expect_exit 0 "compare runs" "$KMBENCH" compare "$t/a" "$t/b"
 check "compare finds the planted regressions and nothing else" \
 	'printf "%s\n" "$out" | grep -q "^2 regression(s), 0 improvement(s), 4 unchanged" && [ "$(printf "%s\n" "$out" | grep REGRESSION | grep -c jemalloc)" = 2 ]'
+mkdir -p "$t/ref" && zstd -q "$t/a/matrix.db" -o "$t/ref/matrix.db.zst"
+check "compare reads a run kept as matrix.db.zst" \
+	'"$KMBENCH" compare "$t/ref" "$t/b" 2>/dev/null | grep -q "^2 regression(s), 0 improvement(s), 4 unchanged"'
 expect_exit 65 "plot of a directory without results" "$KMBENCH" plot "$t/tr"
 finish

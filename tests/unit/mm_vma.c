@@ -156,6 +156,11 @@ TEST(mmap_fixed_hint_noreplace)
 	CHECK_UEQ(mmap_fixed(mm, base + PG, 2, PROT_READ), base + PG);
 	CHECK_EQ(mm->map_count, 3);
 	CHECK_EQ(mm->total_vm, 4);
+	/* replacing it again with the same flags merges all three */
+	CHECK_UEQ(mmap_fixed(mm, base + PG, 2, RW), base + PG);
+	CHECK_EQ(mm->map_count, 1);
+	CHECK(vma_is(mm, base, base, base + 4 * PG, RW));
+	CHECK_UEQ(mmap_fixed(mm, base + PG, 2, PROT_READ), base + PG);
 	/* NOREPLACE refuses */
 	a = do_mmap(mm, NULL, base + 3 * PG, 2 * PG, RW,
 		    ANON | MAP_FIXED_NOREPLACE, 0);

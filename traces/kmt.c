@@ -1084,6 +1084,8 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 			if (ev->obj == UINT32_MAX - 1)
 				return -1;
 			s->next_obj = ev->obj + 1;
+		} else if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj) {
+			return -1;	/* freed before it was allocated */
 		}
 		if (is_mem(type))
 			note_sites(s, ev, kind);
@@ -1275,13 +1277,6 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 		}
 	}
 	t->nr_objs = s.next_obj;
-	/* every object id of a free must have been allocated */
-	for (size_t i = 0; i < t->nr_ev; i++)
-		if (t->ev[i].obj != KMT_OBJ_NONE &&
-		    t->ev[i].obj >= t->nr_objs) {
-			rc = fail(err, name, "object id out of range");
-			goto out;
-		}
 	free(t->meta.format);
 	t->meta.format = kmb_xstrdup("kmt");
 	kmt_trace_finish(t);

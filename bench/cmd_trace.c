@@ -234,6 +234,10 @@ static int trace_info(int argc, char **argv)
 	printf("objects:        %u\n", t.nr_objs);
 	printf("lost events:    %" PRIu64 "%s\n", lost,
 	       lost ? " (WARNING: the trace is incomplete)" : "");
+	for (uint32_t c = 0; lost && c < m->nr_lost_cpus; c++)
+		if (m->lost_events[c])
+			printf("  cpu %-4u %" PRIu64 " lost\n", c,
+			       m->lost_events[c]);
 	printf("unknown events: %" PRIu64 "\n", t.counts.unknown_events);
 	printf("pre-capture frees: %" PRIu64 ", implicit frees: %" PRIu64
 	       ", failed allocations: %" PRIu64 ", remote frees: %" PRIu64

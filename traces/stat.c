@@ -568,6 +568,16 @@ int kmt_stats_print_json(const struct kmt_trace *t, struct kmt_stats *st,
 				     st->by_type[i]);
 	json_object_end(&w);
 	json_kv_uint(&w, "lost", st->lost_events);
+	json_key(&w, "lost_by_cpu");
+	json_object_begin(&w);
+	for (uint32_t c = 0; c < t->meta.nr_lost_cpus; c++)
+		if (t->meta.lost_events[c]) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "%u", c);
+			json_kv_uint(&w, k, t->meta.lost_events[c]);
+		}
+	json_object_end(&w);
 	json_kv_uint(&w, "unknown", t->counts.unknown_events);
 	json_key(&w, "skipped");
 	json_object_begin(&w);

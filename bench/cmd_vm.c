@@ -244,10 +244,11 @@ static void vm_print_swap(void)
 	struct mm_reclaim_stats r;
 
 	mm_reclaim_get_stats(&r);
-	printf("swap: used %lu of %lu slots, pswpout %lu pswpin %lu, "
-	       "pgscan %lu pgsteal %lu pgactivate %lu, kswapd runs %lu, "
-	       "lru active %lu inactive %lu\n", r.swap_used, r.swap_slots,
-	       (unsigned long)r.pswpout, (unsigned long)r.pswpin,
+	printf("swap: used %lu of %lu slots, pswpout %lu pswpin %lu "
+	       "swapcache hits %lu, pgscan %lu pgsteal %lu pgactivate %lu, "
+	       "kswapd runs %lu, lru active %lu inactive %lu\n", r.swap_used,
+	       r.swap_slots, (unsigned long)r.pswpout, (unsigned long)r.pswpin,
+	       (unsigned long)r.swapcache_hits,
 	       (unsigned long)r.pgscan, (unsigned long)r.pgsteal,
 	       (unsigned long)r.pgactivate, (unsigned long)r.kswapd_runs,
 	       r.nr_active, r.nr_inactive);

@@ -18,6 +18,8 @@
  *		  cache, which holds one reference; + one per PTE
  *	zero	  the shared zero page (PG_zero): mapped read-only by read
  *		  faults on anonymous memory, never counted or freed
+ * A swapped-in anon page other swap entries still name is also in the
+ * swap cache (swap.c): one more reference, PG_swapcache, read-only.
  * PTEs: a present user PTE maps a page (_PAGE_USER, _PAGE_RW when
  * writable now, _PAGE_NX unless VM_EXEC); a swap PTE has _PAGE_SWP, no
  * _PAGE_USER and the swap slot in the frame field (the page-table API
@@ -368,7 +370,8 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		SetPageDirty(page);
 		return 0;
 	}
-	if (PageAnon(page) && page_mapcount(page) == 1) {
+	if (PageAnon(page) && page_mapcount(page) == 1 &&
+	    !PageSwapCache(page)) {
 		/* the last reference: reuse it */
 		pgtable_update(&mm->pgt, addr, 0, _PAGE_RW | _PAGE_DIRTY,
 			       NULL);
@@ -433,6 +436,29 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 	return major ? VM_FAULT_MAJOR : 0;
 }
 
+/* A swap cache hit: map the page read-only and drop the swap entry. */
+static vm_fault_t swap_cache_map(struct vm_area_struct *vma,
+				 unsigned long addr, unsigned long slot,
+				 struct page *page)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (replace_pte(mm, addr, page_to_pfn(page), user_prot(vma, false),
+			NULL)) {
+		swap_free(slot);
+		add_mm_counter(mm, MM_SWAPENTS, -1);
+		return VM_FAULT_OOM;
+	}
+	page_dup_rmap(page);
+	if (!PageLRU(page))
+		lru_add(page);		/* it was mapped by nobody */
+	swap_free(slot);
+	add_mm_counter(mm, MM_SWAPENTS, -1);
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	swap_cache_hit();
+	return 0;
+}
+
 static vm_fault_t do_swap_page(struct vm_area_struct *vma, unsigned long addr,
 			       pgtval_t entry, bool write)
 {
@@ -442,13 +468,18 @@ static vm_fault_t do_swap_page(struct vm_area_struct *vma, unsigned long addr,
 
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
+	page = swap_cache_lookup(slot);
+	if (page)		/* another sharer read it in: map that page */
+		return swap_cache_map(vma, addr, slot, page);
 	page = alloc_user_page(0);
 	if (!page)
 		return VM_FAULT_OOM;
 	swap_read_slot(slot, page_bytes(page));
+	if (swap_count(slot) > 1)
+		swap_cache_add(slot, page);
 	if (replace_pte(mm, addr, page_to_pfn(page),
-			user_prot(vma, write && (vma->vm_flags & VM_WRITE)),
-			NULL)) {
+			user_prot(vma, write && (vma->vm_flags & VM_WRITE) &&
+				  !PageSwapCache(page)), NULL)) {
 		put_page(page);
 		/* the swap entry is gone with the table: keep the count */
 		swap_free(slot);
@@ -700,7 +731,7 @@ void change_protection(struct vm_area_struct *vma, unsigned long start,
 		if (!is_swap_pte(w.entry)) {
 			writable = (f & VM_WRITE) && !PageZero(page) &&
 				   ((f & VM_SHARED) ||
-				    (PageAnon(page) &&
+				    (PageAnon(page) && !PageSwapCache(page) &&
 				     page_mapcount(page) == 1 &&
 				     (w.entry & _PAGE_DIRTY)));
 			*(f & VM_ACCESS_FLAGS ? &set : &clear) |= _PAGE_USER;

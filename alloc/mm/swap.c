@@ -18,7 +18,11 @@
  *
  * Swap slot states: free (on the free stack, map == 0) -> in use (map ==
  * number of swap PTEs naming it; the contents are in data) -> free when
- * the last PTE is zapped or swapped in.  Slot 0 is never used.
+ * the last PTE is zapped or swapped in.  Slot 0 is never used.  A slot
+ * that several PTEs name (fork) keeps the page the first swap-in read in
+ * its swap cache entry until the slot is free; that page is read-only to
+ * all (a write copies) and reclaim passes it by (its count is above its
+ * map count).
  *
  * Invariants: nr_active/nr_inactive are the list lengths; every page on a
  * list is PG_lru, PG_anon and mapped; used slots + nr_free == nr - 1.
@@ -41,6 +45,7 @@ static struct {
 	char *data;			/* nr pages of contents */
 	unsigned long *free;		/* stack of free slots */
 	unsigned long nr_free;
+	struct page **cache;		/* swap cache: slot -> page */
 } swp;
 
 /* ---- LRU ---- */
@@ -91,6 +96,7 @@ static void swap_release(void)
 		munmap(swp.data, swp.nr * PAGE_SIZE);
 	free(swp.map);
 	free(swp.free);
+	free(swp.cache);
 	memset(&swp, 0, sizeof(swp));
 }
 
@@ -107,7 +113,8 @@ static int __swap_init(unsigned long nr)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	swp.map = calloc(nr, sizeof(*swp.map));
 	swp.free = malloc(nr * sizeof(*swp.free));
-	if (swp.data == MAP_FAILED || !swp.map || !swp.free) {
+	swp.cache = calloc(nr, sizeof(*swp.cache));
+	if (swp.data == MAP_FAILED || !swp.map || !swp.free || !swp.cache) {
 		if (swp.data == MAP_FAILED)
 			swp.data = NULL;
 		swap_release();
@@ -155,12 +162,49 @@ void swap_duplicate(unsigned long slot)
 	swp.map[slot]++;
 }
 
+unsigned int swap_count(unsigned long slot)
+{
+	return swp.map[slot];
+}
+
+struct page *swap_cache_lookup(unsigned long slot)
+{
+	return swp.cache[slot];
+}
+
+void swap_cache_add(unsigned long slot, struct page *page)
+{
+	get_page(page);
+	__SetPageSwapCache(page);
+	page->private = slot;
+	swp.cache[slot] = page;
+}
+
+void swap_cache_hit(void)
+{
+	rstat.swapcache_hits++;
+}
+
+static void swap_cache_del(unsigned long slot)
+{
+	struct page *page = swp.cache[slot];
+
+	if (!page)
+		return;
+	swp.cache[slot] = NULL;
+	__ClearPageSwapCache(page);
+	page->private = 0;
+	put_page(page);		/* frees it if no PTE maps it */
+}
+
 void swap_free(unsigned long slot)
 {
 	MM_BUG_ON(!slot || slot >= swp.nr || !swp.map[slot],
 		  "swap slot %lu freed but not in use", slot);
-	if (slot && slot < swp.nr && swp.map[slot] && --swp.map[slot] == 0)
+	if (slot && slot < swp.nr && swp.map[slot] && --swp.map[slot] == 0) {
+		swap_cache_del(slot);
 		swp.free[swp.nr_free++] = slot;
+	}
 }
 
 void swap_read_slot(unsigned long slot, void *to)

@@ -16,6 +16,17 @@ void lru_del(struct page *page);
 void swap_duplicate(unsigned long slot);
 void swap_free(unsigned long slot);
 void swap_read_slot(unsigned long slot, void *to);
+/* PTE references to @slot (swap entries naming it). */
+unsigned int swap_count(unsigned long slot);
+/*
+ * Swap cache: a page read in from a slot that other swap entries still
+ * name stays findable by the slot (holding a reference, PG_swapcache,
+ * page->private = slot) until the slot is free, so every sharer maps the
+ * same page again.
+ */
+struct page *swap_cache_lookup(unsigned long slot);
+void swap_cache_add(unsigned long slot, struct page *page);
+void swap_cache_hit(void);	/* count one */
 void swap_exit(void);
 
 /* Reclaim until @zone is above its high watermark (kswapd). */

@@ -419,6 +419,27 @@ TEST(swap_round_trip_keeps_contents)
 	CHECK(has_pattern(mm, a, 300));
 	CHECK(has_pattern(child, a, 1));
 	CHECK(has_pattern(child, a + PG, 301));
+	/* the swap cache: the second sharer maps the page the first read */
+	{
+		struct pgtable_walk wp, wc;
+		struct mm_reclaim_stats r0, r1;
+		uint64_t major = mm->fault_stats.major;
+
+		mm_reclaim_get_stats(&r0);
+		CHECK(has_pattern(child, a + 5 * PG, 305));
+		CHECK(has_pattern(mm, a + 5 * PG, 305));
+		mm_reclaim_get_stats(&r1);
+		CHECK_EQ(r1.swapcache_hits - r0.swapcache_hits, 1);
+		CHECK_EQ(r1.pswpin - r0.pswpin, 1);
+		CHECK_EQ(mm->fault_stats.major, major);	/* a minor fault */
+		REQUIRE(pgtable_translate(&mm->pgt, a + 5 * PG, &wp) == 0);
+		REQUIRE(pgtable_translate(&child->pgt, a + 5 * PG, &wc) == 0);
+		CHECK_EQ(wp.pfn, wc.pfn);
+		/* a write copies, even for the last mapping of a cached page */
+		CHECK_EQ(put_pattern(mm, a + 5 * PG, 7), 0);
+		CHECK(has_pattern(child, a + 5 * PG, 305));
+		CHECK(has_pattern(mm, a + 5 * PG, 7));
+	}
 	/* an mlocked range is not reclaimed */
 	CHECK_EQ(do_mlock(mm, a, 4 * PG, true), 0);
 	mm_reclaim(n);

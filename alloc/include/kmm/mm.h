@@ -329,6 +329,7 @@ struct mm_reclaim_stats {
 	uint64_t pgdeactivate;	/* moved from active to inactive */
 	uint64_t pswpout;	/* pages written to swap */
 	uint64_t pswpin;	/* pages read from swap */
+	uint64_t swapcache_hits;	/* swap-ins served by the swap cache */
 	uint64_t kswapd_runs;	/* watermark-triggered reclaims */
 	uint64_t direct_reclaims;	/* after a failed allocation */
 	unsigned long nr_active, nr_inactive;	/* anon LRU sizes */

@@ -99,7 +99,8 @@ static int bench(struct pgo *p, const struct matrix_config *corpus,
 		 const char *dir, const char *build_dir, bool quick)
 {
 	struct matrix_config cfg = { .reps = quick ? 3 : 5, .timeout_s = 120,
-				     .shard_i = 1, .shard_n = 1 };
+				     .shard_i = 1, .shard_n = 1,
+				     .timeline = 100 };
 	char *plot[] = { "plot", (char *)dir, NULL };
 	int ret;
 
@@ -111,6 +112,7 @@ static int bench(struct pgo *p, const struct matrix_config *corpus,
 	cfg.modes = kmb_xcalloc(2, sizeof(char *));
 	cfg.modes[cfg.nmodes++] = kmb_xstrdup("percpu");
 	cfg.out = kmb_xstrdup(dir);
+	cfg.touch = kmb_xstrdup("first");	/* as kmbench run */
 	cfg.replay_prog = kmb_xmalloc(strlen(build_dir) + 16);
 	sprintf(cfg.replay_prog, "%s/bench/kmbench", build_dir);
 	fprintf(stderr, "pgo: matrix with %s into %s\n", cfg.replay_prog, dir);

@@ -298,6 +298,56 @@ static int map_physical_memory(uint64_t bytes)
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+/* Make [p, p + bytes) present and writable in the host. */
+static void populate(void *p, size_t bytes)
+{
+	volatile char *c = p;
+
+	if (!bytes || !madvise(p, bytes, MADV_POPULATE_WRITE))
+		return;
+	/* older host kernel: one write fault per page */
+	for (size_t off = 0; off < bytes; off += (size_t)getpagesize())
+		c[off] = 0;
+}
+
+/*
+ * kmm_config.prefault_bytes: mem_map and the shadow present, every
+ * struct page set up, and @bytes of frames present, in the order
+ * __rmqueue_smallest() takes max-order blocks (list head first, the
+ * highest zone first).
+ */
+static void prefault_memory(uint64_t bytes)
+{
+	const uint64_t block = PAGE_SIZE << MAX_PAGE_ORDER;
+
+	populate(mem_map, mem_map_bytes);
+	populate(buddy_alloc_order, shadow_bytes);
+	for (unsigned long pfn = 0; pfn < max_pfn;
+	     pfn += 1UL << MAX_PAGE_ORDER)
+		buddy_init_block_pages(pfn);
+	if (bytes >= (uint64_t)max_pfn << PAGE_SHIFT) {
+		populate(kmm_phys_base, max_pfn << PAGE_SHIFT);
+		return;
+	}
+	for (int z = MAX_NR_ZONES - 1; z >= 0 && bytes; z--) {
+		struct list_head *head, *l;
+
+		head = &kmm_zones[z].free_area[MAX_PAGE_ORDER]
+				.free_list[MIGRATE_MOVABLE];
+		for (l = head->next; l != head && bytes; l = l->next) {
+			struct page *page = list_entry(l, struct page, lru);
+
+			populate(kmm_phys_base +
+				 (page_to_pfn(page) << PAGE_SHIFT), block);
+			bytes -= min_t(uint64_t, bytes, block);
+		}
+	}
+}
+
 static void free_zone_memory(struct zone *zone)
 {
 	for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone);
@@ -354,6 +404,8 @@ int kmm_mem_init(const struct kmm_config *cfg)
 		buddy_pageblock_mt[pb] = MIGRATE_MOVABLE;
 	for (int z = 0; z < MAX_NR_ZONES; z++)
 		free_zone_memory(&kmm_zones[z]);
+	if (c.prefault_bytes)
+		prefault_memory(c.prefault_bytes);
 	setup_per_zone_wmarks();
 	setup_per_zone_lowmem_reserve();
 	for (int z = 0; z < MAX_NR_ZONES; z++) {

@@ -5,9 +5,13 @@
  *
  * One simulated machine per replay: as many CPUs as the trace has (each
  * replay thread claims its CPU with kmm_set_cpu()), memory sized from the
- * trace's peak live bytes (twice the peak plus 256 MiB, at least 1 GiB;
- * frames cost host memory only when touched).  Misuse (a double free, a
- * wrong order) is counted, not fatal: the replay reports it.
+ * trace's peak live bytes (twice the peak plus 256 MiB, at least 1 GiB).
+ * The frames it will hand out first (twice the peak plus 64 MiB) are
+ * present before the clock starts (kmm_config.prefault_bytes), as a
+ * kernel's direct map is: otherwise the first touch of every frame is a
+ * host page fault of microseconds inside the measured allocation.
+ * Misuse (a double free, a wrong order) is counted, not fatal: the replay
+ * reports it.
  *
  *	kmalloc/kfree		kmalloc(bytes_req, gfp) / kfree()
  *	kmem_cache_alloc/free	kmem_cache_alloc() / kmem_cache_free() on a
@@ -114,40 +118,12 @@ static int create_caches(const struct replay_image *im, char *err,
 	return 0;
 }
 
-/*
- * Touch the frames the replay will use before the clock starts (twice the
- * trace's peak live bytes and 8 MiB more): allocate up to @bytes in 2 MiB
- * blocks, write each page, free them all.  The host's
- * first-touch page faults on simulated physical memory are then not in the
- * measured latencies (a real kernel's memory is there already).
- */
-static void warm_memory(uint64_t bytes)
-{
-	enum { ORDER = 9, MAX_BLOCKS = 4096 };
-	static struct page *blocks[MAX_BLOCKS];
-	unsigned int n = 0;
-
-	while (n < MAX_BLOCKS && (uint64_t)n << (ORDER + PAGE_SHIFT) < bytes) {
-		struct page *p = alloc_pages(GFP_KERNEL | __GFP_NOWARN, ORDER);
-		char *a;
-
-		if (!p)
-			break;
-		a = page_address(p);
-		for (unsigned long i = 0; i < (1UL << ORDER); i++)
-			a[i << PAGE_SHIFT] = 0;
-		blocks[n++] = p;
-	}
-	while (n)
-		__free_pages(blocks[--n], ORDER);
-	drain_all_pages();
-}
-
 static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		    char *err, size_t errlen)
 {
 	struct kmm_config cfg;
 	uint64_t mem = 1ULL << 30, want = 2 * im->peak_live_bytes + (256 << 20);
+	uint64_t prefault = 2 * im->peak_live_bytes + (64 << 20);
 	const struct replay_ev *ev = replay_events(im);
 	int ret;
 
@@ -163,6 +139,7 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	cfg.mem_bytes = mem;
 	cfg.nr_cpus = (int)(im->nr_cpus ? im->nr_cpus : 1);
 	cfg.layout = KMM_LAYOUT_64BIT;
+	cfg.prefault_bytes = prefault;
 	ret = kmm_mem_init(&cfg);
 	if (ret) {
 		snprintf(err, errlen, "cannot set up a %llu MiB machine with "
@@ -180,7 +157,6 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	ret = create_caches(im, err, errlen);
 	if (ret)
 		return ret;
-	warm_memory(2 * im->peak_live_bytes + (8 << 20));
 	kmm_pages_at_start = buddy_pages_allocated();
 	return 0;
 }

@@ -29,6 +29,19 @@ struct kmm_config {
 	uint64_t mem_bytes;		/* 0: 1 GiB; rounded down to 4 MiB */
 	int nr_cpus;			/* 0: keep kmm_nr_cpus() */
 	enum kmm_layout layout;
+	/*
+	 * Bytes of physical memory to make present at set-up, as a kernel's
+	 * direct map is (0: none; >= mem_bytes: all): the max-order blocks
+	 * the page allocator will hand out first (each zone's free list from
+	 * its head, the highest zone first) are populated in the host
+	 * (MADV_POPULATE_WRITE, or a write to every page where the host
+	 * lacks it).  Any non-zero value also populates mem_map and sets up
+	 * every struct page now instead of on first use.  A frame that is
+	 * not present costs a host page fault of several microseconds inside
+	 * the allocation that first touches it; populating costs about as
+	 * much per page at set-up.
+	 */
+	uint64_t prefault_bytes;
 };
 
 #define KMM_DEFAULT_MEM_BYTES	(1ULL << 30)

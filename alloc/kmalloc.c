@@ -128,6 +128,8 @@ void __kfree_slow(const void *x)
 {
 	struct page *page;
 
+	if (ZERO_OR_NULL_PTR(x))
+		return;
 	if (unlikely(!virt_addr_valid(x))) {
 		slab_report(NULL, x, "kfree: invalid pointer 0x%p (not "
 			    "kmalloc memory)", x);

@@ -30,7 +30,10 @@
  *   otherwise:          inuse == allocated == objects - |slab->freelist|
  *   every object is on at most one freelist, once; partial lists hold only
  *   slabs with a free object; node->nr_partial == |node->partial|;
- *   node->nr_slabs and total_objects count the cache's slabs.
+ *   node->nr_slabs and total_objects count the cache's slabs;
+ *   s->cpu_ptr[cpu] == &s->cpu_slab[cpu] for every CPU; the frame table maps
+ *   every page of a slab to its cache, other pages (and addresses below
+ *   PAGE_SIZE: NULL, ZERO_SIZE_PTR) to slab_no_cache.
  *
  * Debug caches (SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER,
  * SLAB_CONSISTENCY_CHECKS) never have a CPU slab: every operation takes the
@@ -42,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kmm/cpu.h"
@@ -67,6 +71,8 @@ static struct {
 } slab_none_storage = { .s = { .name = "(no slab)" } };
 struct kmem_cache *const slab_no_cache = &slab_none_storage.s;
 static unsigned long slab_frame_pfns;
+static size_t slab_frame_bytes;		/* the reservation, from: */
+static void *slab_frame_zero;		/* read-only page holding the bias */
 
 const char *const slub_stat_names[NR_SLUB_STAT_ITEMS] = {
 	"alloc_fastpath", "alloc_slowpath", "free_fastpath", "free_slowpath",
@@ -1045,6 +1051,8 @@ struct kmem_cache *__kmem_cache_create(const char *name,
 	if (!s)
 		return NULL;
 	memset(s, 0, bytes);
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		s->cpu_ptr[cpu] = &s->cpu_slab[cpu];
 	s->name = strdup(name);
 	if (!s->name) {
 		free(s);
@@ -1174,6 +1182,61 @@ void __kmem_cache_release(struct kmem_cache *s)
 static pthread_mutex_t slab_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool slab_up;
 
+/*
+ * The frame table, indexed by a direct-map address >> PAGE_SHIFT from
+ * slab_frame_bias.  Addresses below PAGE_SIZE (NULL, ZERO_SIZE_PTR) give
+ * index 0, the word at slab_frame_bias itself: a read-only page of
+ * slab_no_cache entries sits there, so kfree() needs no NULL test.  One
+ * PROT_NONE reservation holds both, the table 8 * (base >> 12) bytes above
+ * that page (about 16 GiB of address space, no memory, for a direct map
+ * near the top of the address space); only the two parts are accessible.
+ */
+static void slab_frame_unmap(void)
+{
+	if (slab_frame_zero)
+		munmap(slab_frame_zero, slab_frame_bytes);
+	slab_frame_cache = NULL;
+	slab_frame_zero = NULL;
+	slab_frame_bias = 0;
+	slab_frame_pfns = 0;
+}
+
+static int slab_frame_map(void)
+{
+	size_t below = ((uintptr_t)kmm_phys_base >> PAGE_SHIFT) *
+		       sizeof(*slab_frame_cache);
+	size_t lead = (PAGE_SIZE - (below & (PAGE_SIZE - 1))) &
+		      (PAGE_SIZE - 1);	/* zero page start .. bias */
+	size_t bytes = PAGE_ALIGN(max_pfn * sizeof(*slab_frame_cache));
+	size_t span = lead + below + bytes;
+	struct kmem_cache **e;
+	char *r;
+
+	if (below < PAGE_SIZE)		/* a direct map in the first 2 MiB */
+		return -ENOMEM;
+	r = mmap(NULL, span, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(r, PAGE_SIZE, PROT_READ | PROT_WRITE) ||
+	    mprotect(r + lead + below, bytes, PROT_READ | PROT_WRITE)) {
+		munmap(r, span);
+		return -ENOMEM;
+	}
+	e = (struct kmem_cache **)r;
+	for (size_t i = 0; i < PAGE_SIZE / sizeof(*e); i++)
+		e[i] = slab_no_cache;
+	mprotect(r, PAGE_SIZE, PROT_READ);
+	slab_frame_zero = r;
+	slab_frame_bytes = span;
+	slab_frame_cache = (struct kmem_cache **)(r + lead + below);
+	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
+		slab_frame_cache[pfn] = slab_no_cache;
+	slab_frame_pfns = max_pfn;
+	slab_frame_bias = (uintptr_t)r + lead;
+	return 0;
+}
+
 int kmem_cache_init(void)
 {
 	int ret = 0;
@@ -1189,17 +1252,11 @@ int kmem_cache_init(void)
 		ret = -ENOMEM;
 		goto out;
 	}
-	slab_frame_cache = malloc(max_pfn * sizeof(*slab_frame_cache));
-	if (!slab_frame_cache) {
-		ret = -ENOMEM;
+	ret = slab_frame_map();
+	if (ret)
 		goto out;
-	}
-	for (unsigned long pfn = 0; pfn < max_pfn; pfn++)
-		slab_frame_cache[pfn] = slab_no_cache;
-	slab_frame_pfns = max_pfn;
-	slab_frame_bias = (uintptr_t)slab_frame_cache -
-			  ((uintptr_t)kmm_phys_base >> PAGE_SHIFT) *
-			  sizeof(*slab_frame_cache);
+	for (int cpu = 0; cpu < KMM_MAX_CPUS; cpu++)
+		slab_no_cache->cpu_ptr[cpu] = &slab_none_storage.cpu[cpu];
 	__atomic_store_n(&slab_up, true, __ATOMIC_RELEASE);
 	ret = kmalloc_init();
 	if (ret)
@@ -1212,9 +1269,7 @@ out:
 void slab_frame_exit(void)
 {
 	pthread_mutex_lock(&slab_init_lock);
-	free(slab_frame_cache);
-	slab_frame_cache = NULL;
-	slab_frame_pfns = 0;
+	slab_frame_unmap();
 	__atomic_store_n(&slab_up, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&slab_init_lock);
 }
@@ -1363,6 +1418,10 @@ int slab_check_cache(struct kmem_cache *s)
 	for_each_possible_cpu(cpu) {
 		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
 		unsigned int np = 0;
+
+		if (s->cpu_ptr[cpu] != c)
+			CHECK_FAIL("cpu_ptr[%d] is %p, not &cpu_slab[%d]", cpu,
+				   (void *)s->cpu_ptr[cpu], cpu);
 
 		for (slab = c->partial; slab;
 		     slab = (struct page *)slab->slab_list.next) {

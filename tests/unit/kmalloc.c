@@ -83,9 +83,40 @@ TEST(zero_size_and_null)
 	CHECK(kmalloc(0, GFP_KERNEL) == ZERO_SIZE_PTR);
 	CHECK_EQ(ksize(ZERO_SIZE_PTR), 0);
 	CHECK_EQ(ksize(NULL), 0);
+	reports[0] = '\0';
+	slab_report_hook = capture;
 	kfree(NULL);
 	kfree(ZERO_SIZE_PTR);
 	kfree_sensitive(NULL);
+	CHECK_EQ(reports[0], '\0');
+	slab_report_hook = NULL;
+}
+
+/* kfree has no NULL test: the first frame-table word, which NULL and
+ * ZERO_SIZE_PTR index, must hold the no-slab cache */
+TEST(null_indexes_the_no_slab_cache)
+{
+	char *p;
+
+	machine();
+	CHECK(slab_cache_of(NULL) == slab_no_cache);
+	CHECK(slab_cache_of(ZERO_SIZE_PTR) == slab_no_cache);
+	CHECK(slab_cache_of((void *)(PAGE_SIZE - 1)) == slab_no_cache);
+	p = kmalloc(64, GFP_KERNEL);
+	REQUIRE(p != NULL);
+	CHECK(slab_cache_of(p) == kmalloc_caches[KMALLOC_NORMAL][6]);
+	kfree(p);
+	CHECK_EQ(slab_check_cache(kmalloc_caches[KMALLOC_NORMAL][6]), 0);
+}
+
+TEST(kfree_of_a_low_address_is_reported)
+{
+	machine();
+	reports[0] = '\0';
+	slab_report_hook = capture;
+	kfree((void *)0x40);
+	CHECK(strstr(reports, "kfree: invalid pointer") != NULL);
+	slab_report_hook = NULL;
 }
 
 TEST(zeroing)

@@ -249,6 +249,10 @@ struct kmem_cache {
 	unsigned int useroffset, usersize;
 	struct list_head list;		/* slab_caches */
 	struct kmem_cache_node node;
+	/* &cpu_slab[cpu] for each CPU id (NULL from kmm_nr_cpus() on): one
+	 * scaled load finds this CPU's part, where 256-byte entries need a
+	 * shift and an add */
+	struct kmem_cache_cpu *cpu_ptr[KMM_MAX_CPUS];
 	struct kmem_cache_cpu cpu_slab[]; /* kmm_nr_cpus() entries */
 };
 
@@ -327,7 +331,7 @@ extern __thread int kmm_cpu_id __attribute__((tls_model("local-exec")));
 #endif
 
 /* The cache an object address belongs to, slab_no_cache if none (direct
- * map addresses only) */
+ * map addresses, and addresses below PAGE_SIZE such as NULL, only) */
 static __always_inline struct kmem_cache *slab_cache_of(const void *x)
 {
 	return *(struct kmem_cache *const *)(slab_frame_bias +
@@ -337,7 +341,7 @@ static __always_inline struct kmem_cache *slab_cache_of(const void *x)
 static __always_inline struct kmem_cache_cpu *
 slab_this_cpu(struct kmem_cache *s)
 {
-	return &s->cpu_slab[smp_processor_id()];
+	return s->cpu_ptr[smp_processor_id()];
 }
 
 static __always_inline void *slab_freeptr_decode(const struct kmem_cache *s,
@@ -429,7 +433,7 @@ extern struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_INDEX_MAX];
 
 void *__kmalloc(size_t size, gfp_t gfp);	/* any size, any flags */
 void *kmalloc_large(size_t size, gfp_t gfp);
-void __kfree_slow(const void *x);		/* large or bad pointers */
+void __kfree_slow(const void *x);	/* NULL, large or bad pointers */
 
 static __always_inline void *kmalloc(size_t size, gfp_t gfp)
 {
@@ -440,21 +444,20 @@ static __always_inline void *kmalloc(size_t size, gfp_t gfp)
 			       [kmalloc_index(size)], gfp);
 }
 
+/*
+ * No NULL test: NULL and ZERO_SIZE_PTR index the read-only first word of
+ * the frame table (slab_no_cache), whose CPU slabs are empty, so they reach
+ * __kfree_slow() through the slow path like large kmallocs do.
+ */
 static __always_inline void kfree(const void *x)
 {
-	struct kmem_cache *s;
-
-	if (unlikely(ZERO_OR_NULL_PTR(x)))
-		return;
 #if KMM_DEBUG >= 1
 	if (unlikely(!virt_addr_valid(x))) {
-		__kfree_slow(x);
+		__kfree_slow(x);	/* NULL, ZERO_SIZE_PTR or a bad pointer */
 		return;
 	}
 #endif
-	/* not a slab object (kmalloc_large): slab_no_cache, slow path */
-	s = slab_cache_of(x);
-	slab_free_fast(s, (void *)x);
+	slab_free_fast(slab_cache_of(x), (void *)x);
 }
 
 static inline void *kzalloc(size_t size, gfp_t gfp)

@@ -356,67 +356,98 @@ static size_t busiest_ops(struct plot_ctx *pc, char **ops, size_t max)
 	return k;
 }
 
+/* Operation kinds plotted by `latency`: every kind present, busiest first. */
+#define PLOT_MAX_OPS 64
+
 static void plot_latency(struct plot_ctx *pc)
 {
 	static const char *const pct[] = { "p50", "p90", "p99", "p999",
 					   "max" };
 	struct plot_entry *e = entry(pc, "latency",
 				     "Latency percentiles per operation");
-	char *ops[4], vars[1024], file[128], metric[160];
-	size_t nops = busiest_ops(pc, ops, 4), used = 0;
-	int finite = 0;
+	char *ops[PLOT_MAX_OPS], vars[4096], file[128], metric[160];
+	size_t nops = busiest_ops(pc, ops, PLOT_MAX_OPS), used = 0;
+	size_t npanels = 0, cols, rows;
+	double lo = INFINITY, hi = 0;
 
 	vars[0] = '\0';
 	for (size_t o = 0; o < nops; o++) {
+		double v[5][64];
+		size_t na = pc->nallocs < 64 ? pc->nallocs : 64;
+		int finite = 0;
 		FILE *fp;
 
-		snprintf(file, sizeof(file), "lat_%s.dat", ops[o]);
-		fp = open_in(pc, file);
-		if (!fp)
-			break;
-		fprintf(fp, "pct");
-		for (size_t a = 0; a < pc->nallocs; a++)
-			fprintf(fp, " %s", pc->allocs[a]);
-		fputc('\n', fp);
-		for (size_t p = 0; p < 5; p++) {
-			fprintf(fp, "%s", pct[p]);
-			for (size_t a = 0; a < pc->nallocs; a++) {
+		for (size_t p = 0; p < 5; p++)
+			for (size_t a = 0; a < na; a++) {
 				struct stats_summary s;
 
 				snprintf(metric, sizeof(metric), "ops.%s.ns.%s",
 					 ops[o], pct[p]);
 				group_stats(pc, metric, NULL, pc->allocs[a],
 					    NULL, &s);
-				fprintf(fp, " %.6g", s.median > 0 ? s.median :
-					NAN);
-				finite += s.median > 0;
+				v[p][a] = s.median > 0 ? s.median : NAN;
+				if (!(s.median > 0))
+					continue;
+				finite++;
+				lo = fmin(lo, s.median);
+				hi = fmax(hi, s.median);
 			}
+		if (!finite)
+			continue;	/* no panel without a single value */
+		snprintf(file, sizeof(file), "lat_%s.dat", ops[o]);
+		fp = open_in(pc, file);
+		if (!fp)
+			break;
+		fprintf(fp, "pct");
+		for (size_t a = 0; a < na; a++)
+			fprintf(fp, " %s", pc->allocs[a]);
+		fputc('\n', fp);
+		for (size_t p = 0; p < 5; p++) {
+			fprintf(fp, "%s", pct[p]);
+			for (size_t a = 0; a < na; a++)
+				fprintf(fp, " %.6g", v[p][a]);
 			fputc('\n', fp);
 		}
 		if (close_checked(fp, file))
 			break;
+		if (used + strlen(ops[o]) + 2 >= sizeof(vars))
+			break;
 		used += (size_t)snprintf(vars + used, sizeof(vars) - used,
 					 "%s%s", used ? " " : "", ops[o]);
+		npanels++;
 	}
 	for (size_t o = 0; o < nops; o++)
 		free(ops[o]);
-	if (!finite) {
+	if (!npanels) {
 		snprintf(e->reason, sizeof(e->reason), "no cell reports"
 			 " operation latencies");
 		return;
 	}
 	snprintf(e->sentence, sizeof(e->sentence), "Latency percentiles"
-		 " (p50 to max, log scale) of the busiest operation kinds,"
-		 " per allocator: medians over all traces and repetitions;"
-		 " a flat line is a predictable allocator, a steep one has a"
-		 " long tail.");
+		 " (p50 to max, log scale) of every operation kind, busiest"
+		 " first, per allocator: medians over all traces and"
+		 " repetitions (a median of 0 ns, below the clock's"
+		 " resolution, is left out); a flat line is a predictable"
+		 " allocator, a steep one has a long tail.");
+	/* A grid close to square; one y range for all panels, from the data
+	 * (a decade boundary at least a factor 2 beyond the extremes). */
+	cols = 1;
+	while (cols * cols < npanels)
+		cols++;
+	rows = (npanels + cols - 1) / cols;
+	lo = pow(10, floor(log10(lo) - log10(2)));
+	hi = pow(10, ceil(log10(hi) + log10(2)));
 	{
-		char v2[1200];
+		char v2[4400];
 
 		snprintf(v2, sizeof(v2), "ops = '%s'\nnalloc = %zu\n"
+			 "nrows = %zu\nncols = %zu\nymin = %g\nymax = %g\n"
 			 "title_text = 'Latency percentiles (ns, log scale)'\n",
-			 vars, pc->nallocs);
-		finish_plot(pc, e, "latency.gp", v2, 1100, 760);
+			 vars, pc->nallocs < 64 ? pc->nallocs : 64, rows, cols,
+			 lo, hi);
+		finish_plot(pc, e, "latency.gp", v2,
+			    cols > 2 ? (int)(cols * 400) : 1100,
+			    rows > 2 ? (int)(rows * 300 + 40) : 760);
 	}
 }
 

@@ -38,10 +38,10 @@ BEGIN {
 	printf "{ \"schema\": 1, \"trace\": \"%s\", \"allocator\": \"%s\", \"mode\": \"%s\",\n", trace, alloc, mode;
 	printf "  \"events\": { \"total\": %d, \"replayed\": %d, \"skipped\": { \"unmatched_free\": 10 } },\n", n + 10, n;
 	printf "  \"ops\": {";
-	split("kmalloc kfree page_alloc page_free", ops, " ");
-	for (i = 1; i <= 4; i++) {
-		m = base * r(0.8, 1.2) * ((i > 2) ? 4 : 1);
-		printf "%s\n    \"%s\": { \"count\": %d, \"ns\": { \"mean\": %.2f, \"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"p999\": %.2f, \"max\": %.2f }", (i > 1 ? "," : ""), ops[i], n / 4, m, m * 0.8, m * 1.5, m * 3, m * 8, m * 40;
+	split("kmalloc kfree page_alloc page_free kmem_cache_alloc kmem_cache_free", ops, " ");
+	for (i = 1; i <= 6; i++) {
+		m = base * r(0.8, 1.2) * ((i > 4) ? 0.2 : (i > 2) ? 4 : 1);
+		printf "%s\n    \"%s\": { \"count\": %d, \"ns\": { \"mean\": %.2f, \"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"p999\": %.2f, \"max\": %.2f }", (i > 1 ? "," : ""), ops[i], (i > 4) ? n / 8 : n / 4, m, m * 0.8, m * 1.5, m * 3, m * 8, m * 40;
 		if (ops[i] == "kmalloc")
 			printf ", \"by_class\": { \"8\": { \"count\": %d }, \"64\": { \"count\": %d }, \"192\": { \"count\": %d }, \"1024\": { \"count\": %d }, \"large\": { \"count\": 7 } }", 900 + length(trace) * 50, 5000, 1200, 300;
 		if (ops[i] == "page_alloc")

@@ -579,6 +579,57 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	return __alloc_pages(gfp, order, hz);
 }
 
+/*
+ * alloc_pages_bulk() - the kernel's bulk allocator for order-0 pages.
+ * Entries already set are skipped (and counted).  The preferred zone must
+ * stay above its low watermark with all the missing pages taken (checked
+ * once); the pages then come off this CPU's pcp list for the migratetype,
+ * which rmqueue_pcplist() refills a batch at a time under one zone lock.
+ * One missing page, a zone below the mark, or no page at all from the pcp
+ * path: a single alloc_pages() (other zones, the slow path, the warning).
+ */
+unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+			       struct page **page_array)
+{
+	int hz = kmm_gfp_zone_table[gfp & GFP_ZONEMASK];
+	unsigned long nr_populated = 0, nr_account = 0;
+	struct zone *zone;
+	struct page *page;
+	int cpu, mt;
+
+	while (nr_populated < nr_pages && page_array[nr_populated])
+		nr_populated++;
+	if (nr_populated == nr_pages)
+		return nr_populated;
+	if (nr_pages - nr_populated == 1 || hz < 0 || KMM_DEBUG >= 3)
+		goto single;
+	zone = kmm_preferred_zone[hz];
+	if (!zone_watermark_ok(zone, 0, low_wmark_pages(zone) +
+			       (nr_pages - nr_populated), hz, ALLOC_WMARK_LOW))
+		goto single;
+	cpu = smp_processor_id();
+	mt = gfp_migratetype(gfp);
+	for (; nr_populated < nr_pages; nr_populated++) {
+		if (page_array[nr_populated])
+			continue;
+		page = rmqueue_pcplist(zone, 0, mt);
+		if (unlikely(!page))
+			break;
+		prep_new_page(page, 0, gfp, cpu);
+		page_array[nr_populated] = page;
+		nr_account++;
+	}
+	if (nr_account) {
+		buddy_debug_check();
+		return nr_populated;
+	}
+single:
+	page = alloc_pages(gfp, 0);
+	if (page)
+		page_array[nr_populated++] = page;
+	return nr_populated;
+}
+
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
 {
 	return alloc_pages(gfp, order);		/* one node */

@@ -37,6 +37,7 @@
 
 #define VMALLOC_HOST_MAX	(16ULL << 30)
 #define HPAGE_SIZE		(2UL << 20)
+#define VMALLOC_BULK		100u	/* pages per alloc_pages_bulk() call */
 
 bool vmalloc_host_alias = true;
 char *vmalloc_host_base;
@@ -320,6 +321,18 @@ static void *__vmalloc_area(unsigned long size, unsigned long align,
 	if (!vm->pages)
 		goto release;
 	gfp = vmalloc_page_gfp(gfp);
+	/* small pages in bulk, at most VMALLOC_BULK per call, as the kernel
+	 * does; what the bulk allocator could not give, one at a time */
+	while (!order && got < nr) {
+		unsigned int want = min_t(unsigned int, nr - got, VMALLOC_BULK);
+		unsigned long n;
+
+		memset(vm->pages + got, 0, want * sizeof(*vm->pages));
+		n = alloc_pages_bulk(gfp | __GFP_NOWARN, want, vm->pages + got);
+		got += (unsigned int)n;
+		if (n < want)
+			break;
+	}
 	while (got < nr) {
 		struct page *page = alloc_pages(gfp | __GFP_NOWARN, order);
 

@@ -281,6 +281,17 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order);
 struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order);
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
 unsigned long get_zeroed_page(gfp_t gfp);
+/*
+ * Fill the NULL entries of @page_array[0 .. @nr_pages) with order-0 pages,
+ * as the kernel's alloc_pages_bulk(): returns how many entries are set
+ * afterwards, counting those that were set before; fewer than @nr_pages
+ * when memory ran short.  One watermark check for all the pages, then this
+ * CPU's pcp list, refilled from the zone a batch at a time.
+ */
+unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+			       struct page **page_array);
+#define alloc_pages_bulk_array(gfp, nr, array) \
+	alloc_pages_bulk(gfp, nr, array)
 void __free_pages(struct page *page, unsigned int order);
 void free_pages(unsigned long addr, unsigned int order);
 

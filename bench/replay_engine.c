@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kmm/gfp.h"
 #include "kmm/tlb.h"
 #include "replay_engine.h"
 #include "replay_helper.h"
@@ -77,6 +78,26 @@ static void fid_note(struct replay_thread *t, const struct replay_ev *e,
 		t->fid_other++;
 }
 
+/* --verify: an allocation the kernel zeroed (__GFP_ZERO) is all zero */
+static void replay_verify_zeroed(struct replay_thread *t,
+				 const struct replay_ev *e, const void *p)
+{
+	const uint8_t *b = p;
+
+	t->verify_checked++;
+	for (size_t i = 0; i < e->size; i++) {
+		if (b[i]) {
+			if (!t->verify_bad)
+				kmb_warn("verify: %s of object %u (%u bytes, "
+					 "__GFP_ZERO): byte %zu is %#x",
+					 replay_op_names[e->op], e->obj,
+					 e->size, i, b[i]);
+			t->verify_bad++;
+			return;
+		}
+	}
+}
+
 void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 			const struct replay_ev *e, void *p)
 {
@@ -104,6 +125,9 @@ void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 		else
 			fid_note(t, e, (uint32_t)usable);
 	}
+	if (t->o->verify && b->verifiable && (e->gfp & __GFP_ZERO) &&
+	    e->op != ROP_VMALLOC)
+		replay_verify_zeroed(t, e, p);
 	if (t->o->touch != TOUCH_NONE && b->verifiable) {
 		size_t len = t->o->touch == TOUCH_ALL ? e->size :
 			     e->size < 64 ? e->size : 64;

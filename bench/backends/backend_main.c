@@ -88,6 +88,7 @@ static const char *b_version(void)
  */
 #include <sys/mman.h>
 
+#include "kmm/gfp.h"
 #include "replay_helper.h"
 #include "replay_loop.h"
 
@@ -111,20 +112,28 @@ static int rm_init(const struct replay_image *im, const struct replay_opts *o,
 	return 0;
 }
 
+/*
+ * A traced __GFP_ZERO (kzalloc, get_zeroed_page, ...) is zeroed here as
+ * kmm zeroes it: both allocators then do the work the kernel did.
+ */
 static void *rm_alloc(const struct replay_ev *e)
 {
 	void *p;
 
 	switch (e->op) {
 	case ROP_PAGE_ALLOC:
-		return B_ALIGNED(4096, e->size);
+		p = B_ALIGNED(4096, e->size);
+		break;
 	case ROP_VMALLOC:
 		p = mmap(NULL, e->size ? e->size : 1, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return p == MAP_FAILED ? NULL : p;
 	default:
-		return B_MALLOC(e->size);
+		p = B_MALLOC(e->size);
 	}
+	if (unlikely(e->gfp & __GFP_ZERO) && p)
+		memset(p, 0, e->size);
+	return p;
 }
 
 static void rm_free(void *p, const struct replay_ev *e)

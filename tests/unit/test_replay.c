@@ -12,6 +12,7 @@
 #include "baseline.h"
 #include "config.h"
 #include "harness.h"
+#include "kmm/gfp.h"
 #include "replay.h"
 #include "replay_loop.h"
 
@@ -199,6 +200,51 @@ TEST(glibc_internal_fragmentation_counts_usable_bytes)
 	/* 4 kmallocs agree only where glibc's usable size hits the class */
 	CHECK(run.res->fid_agree[0] <= run.res->fid_total[0]);
 	replay_run_free(&run);
+	replay_image_free(im);
+}
+
+/*
+ * A traced __GFP_ZERO allocation is zeroed by every allocator, also where
+ * it reuses an object written by the replay (--touch all): --verify checks
+ * it, at the allocation.
+ */
+TEST(gfp_zero_allocations_are_zeroed_by_every_allocator)
+{
+	static const char *const names[] = {
+		"kmm", "glibc", "jemalloc", "tcmalloc", "mimalloc",
+	};
+	struct replay_ev ev[] = {
+		mk(ROP_KMALLOC, 0, 200, 256, 0),
+		mk(ROP_KFREE, 0, 0, 0, 0),
+		mk(ROP_KMALLOC, 1, 200, 256, 0),		/* zeroed */
+		mk(ROP_KFREE, 1, 0, 0, 0),
+		mk(ROP_PAGE_ALLOC, 2, 0, 0, 0),
+		mk(ROP_PAGE_FREE, 2, 0, 0, 0),
+		mk(ROP_PAGE_ALLOC, 3, 0, 0, 0),		/* zeroed */
+		mk(ROP_PAGE_FREE, 3, 0, 0, 0),
+	};
+	const uint64_t skipped[RSKIP_NR] = { 0 };
+	struct replay_image *im;
+
+	ev[2].gfp = GFP_KERNEL | __GFP_ZERO;
+	ev[3].size = 200;
+	ev[6].gfp = GFP_KERNEL | __GFP_ZERO;
+	ev[5].size = ev[7].size = 4096;
+	im = replay_image_from(ev, ARRAY_SIZE(ev), ARRAY_SIZE(ev), skipped,
+			       NULL, 0, "zeroed");
+	REQUIRE(im);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct replay_opts o = { .touch = TOUCH_ALL, .verify = true };
+		struct replay_run run;
+
+		if (strcmp(names[i], "kmm") && !baseline_available(names[i]))
+			continue;
+		REQUIRE(replay_image_run(names[i], im, &o, &run) == 0);
+		/* 4 frees, 2 zeroed allocations */
+		CHECK_EQ(run.res->verify_checked, 6);
+		CHECK_EQ(run.res->verify_bad, 0);
+		replay_run_free(&run);
+	}
 	replay_image_free(im);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmt/kmt.h"
 #include "kmt/trace.h"
 #include "util.h"
 
@@ -238,6 +239,6 @@ void kmt_trace_free(struct kmt_trace *t)
 {
 	kmt_meta_free(&t->meta);
 	kmt_strtab_free(&t->strs);
-	free(t->ev);
+	kmt_free_events(t->ev, t->nr_ev);
 	memset(t, 0, sizeof(*t));
 }

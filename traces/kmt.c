@@ -47,6 +47,7 @@
  * file is an error (exit 65), never a crash.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -746,21 +747,61 @@ int kmt_write(const struct kmt_trace *t, const char *path,
 
 /*
  * The event array of a large trace: 2 MiB aligned and advised to use huge
- * pages, so filling it does not fault once per 4 KiB.  Freed with free().
+ * pages, so filling it does not fault once per 4 KiB.  Freed with free()
+ * or, better, kmt_free_events().
+ *
+ * The last large array freed through kmt_free_events() is kept (one slot)
+ * and handed out again by the next kmt_alloc_events() it is big enough
+ * for: a trace decoded again (replays, matrix runs, trace bench) reuses
+ * pages that are already mapped instead of having the kernel fault in and
+ * zero fresh ones, which cost more than the decoding itself.
  */
+#define EV_LARGE	(4u << 20)
+
+static struct {
+	pthread_mutex_t lock;
+	void *p;
+	size_t bytes;
+} ev_spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 struct kmt_event *kmt_alloc_events(size_t n)
 {
 	size_t bytes = (n ? n : 1) * sizeof(struct kmt_event);
-	void *p;
+	void *p = NULL;
 
-	if (bytes < (4u << 20))
+	if (bytes < EV_LARGE)
 		return kmb_xmalloc(bytes);
+	pthread_mutex_lock(&ev_spare.lock);
+	if (ev_spare.p && ev_spare.bytes >= bytes) {
+		p = ev_spare.p;
+		ev_spare.p = NULL;
+	}
+	pthread_mutex_unlock(&ev_spare.lock);
+	if (p)
+		return p;
 	bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
 	p = aligned_alloc(2u << 20, bytes);
 	if (!p)
 		return kmb_xmalloc(bytes);
 	madvise(p, bytes, MADV_HUGEPAGE);
 	return p;
+}
+
+void kmt_free_events(struct kmt_event *ev, size_t n)
+{
+	size_t bytes = n * sizeof(*ev);
+	void *old = ev;
+
+	if (ev && bytes >= EV_LARGE) {
+		pthread_mutex_lock(&ev_spare.lock);
+		if (!ev_spare.p || ev_spare.bytes < bytes) {
+			old = ev_spare.p;
+			ev_spare.p = ev;
+			ev_spare.bytes = bytes;
+		}
+		pthread_mutex_unlock(&ev_spare.lock);
+	}
+	free(old);
 }
 
 bool kmt_is_kmt(const void *buf, size_t len)

@@ -41,8 +41,15 @@ int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,
 /* Encoded size of @t's events before compression (bytes), for reports. */
 size_t kmt_raw_event_bytes(const struct kmt_trace *t);
 
-/* An array for @n events (huge pages when large); free() frees it. */
+/*
+ * An array for @n events (huge pages when large, reusing the last large
+ * array given to kmt_free_events() when it is big enough); free() or
+ * kmt_free_events() frees it.
+ */
 struct kmt_event *kmt_alloc_events(size_t n);
+
+/* Free @ev (at least @n events), keeping one large array for reuse. */
+void kmt_free_events(struct kmt_event *ev, size_t n);
 
 /* Count events per type, CPUs, defaults (after loading or building). */
 void kmt_trace_finish(struct kmt_trace *t);

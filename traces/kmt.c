@@ -73,6 +73,8 @@
 #define X_OBJ		0x20
 #define X_CPU_INLINE	0x80	/* only the CPU changed: bits 0-6 hold it */
 #define MAX_CPUS	65536
+#define VMH_BITS	13	/* vm_slot() table: 8192 slots */
+#define VMH_PROBES	8	/* then the type's last event */
 #define TRAILER_MAGIC	"KMTEND\0\0"
 #define MAX_STRINGS	(1u << 26)
 
@@ -144,6 +146,64 @@ static inline uint64_t zigzag(int64_t v)
 static inline int64_t unzigzag(uint64_t v)
 {
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* ---- reader ---- */
+
+struct rd {
+	const uint8_t *p, *e;
+	bool bad;
+};
+
+static inline uint8_t rd_u8(struct rd *r)
+{
+	if (r->p >= r->e) {
+		r->bad = true;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	uint32_t v = 0;
+
+	if (r->e - r->p < 4) {
+		r->bad = true;
+		r->p = r->e;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)r->p[i] << (8 * i);
+	r->p += 4;
+	return v;
+}
+
+static uint64_t rd_u64(struct rd *r)
+{
+	uint64_t lo = rd_u32(r);
+
+	return lo | (uint64_t)rd_u32(r) << 32;
+}
+
+static inline uint64_t rd_var(struct rd *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned int s = 0; s < 64; s += 7) {
+		uint8_t c;
+
+		if (r->p >= r->e) {
+			r->bad = true;
+			return 0;
+		}
+		c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << s;
+		if (!(c & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
 }
 
 /* ---- predictors: last memory record per (site, kind, space) ---- */
@@ -266,10 +326,14 @@ struct cstate {
 	uint32_t *bsite, *bsite_gen;	/* [obj - first_obj]: alloc site */
 	uint32_t nbsite;
 	uint32_t *fsite, *fsite_gen;	/* [alloc site]: last free site */
+	uint32_t *succ, *succ_gen;	/* [site]: the next event's site */
+	uint32_t last_site, last_gen;	/* the last memory event's site */
 	struct vm_last {
-		uint32_t gen;
+		uint32_t gen, n;	/* n: a value is known */
+		uint64_t key;
 		uint64_t v[3], d[3];	/* last addr, len, arg; their deltas */
-	} vm[KMT_EV_NR];		/* last vm event of each type */
+	} vm[KMT_EV_NR],		/* last vm event of each type */
+	  *vmh;				/* per pid (and member): vm_slot() */
 };
 
 static void cstate_init(struct cstate *s, uint32_t nstr)
@@ -278,6 +342,9 @@ static void cstate_init(struct cstate *s, uint32_t nstr)
 	s->nstr = nstr;
 	s->fsite = kmb_xcalloc(nstr, sizeof(*s->fsite));
 	s->fsite_gen = kmb_xcalloc(nstr, sizeof(*s->fsite_gen));
+	s->succ = kmb_xcalloc(nstr, sizeof(*s->succ));
+	s->succ_gen = kmb_xcalloc(nstr, sizeof(*s->succ_gen));
+	s->vmh = kmb_xcalloc(1u << VMH_BITS, sizeof(*s->vmh));
 }
 
 static void cstate_free(struct cstate *s)
@@ -288,6 +355,9 @@ static void cstate_free(struct cstate *s)
 	free(s->bsite_gen);
 	free(s->fsite);
 	free(s->fsite_gen);
+	free(s->succ);
+	free(s->succ_gen);
+	free(s->vmh);
 }
 
 static uint32_t *grow0(uint32_t *a, uint32_t old, uint32_t n)
@@ -337,28 +407,87 @@ static inline void cpu_set_pid(struct cstate *s, uint16_t cpu, uint32_t pid)
 }
 
 /*
- * The guess for field @f of a vm event: the last value of its type in this
- * block plus the last step (page faults walk, rss sizes grow by pages).
+ * vm events are coded against the last event of the same type and pid in
+ * the block (page faults of one process walk its address space; its
+ * rss_stat sizes grow by pages), found in a small hash table of per-block
+ * slots; rss_stat's address and size are kept per (pid, member), its
+ * member coded first.  A pid not seen yet in the block starts from the
+ * last event of the type.  Guess: last value plus last step.  Collisions
+ * and a full table only make guesses worse, the same way on both sides.
  */
-static inline uint64_t vm_guess(const struct cstate *s, unsigned int type,
-				int f)
-{
-	const struct vm_last *l = &s->vm[type];
 
-	return l->gen == s->gen ? l->v[f] + l->d[f] : 0;
+static inline void vm_known(struct vm_last *l, uint32_t gen)
+{
+	if (l->gen != gen) {
+		l->gen = gen;
+		l->n = 0;
+	}
 }
 
-static inline void vm_note(struct cstate *s, unsigned int type,
-			   const uint64_t v[3])
+static struct vm_last *vm_slot(struct cstate *s, unsigned int type,
+			       uint32_t pid, uint64_t sub)
 {
-	struct vm_last *l = &s->vm[type];
-	bool known = l->gen == s->gen;
+	uint64_t key = ((uint64_t)pid << 8 | type) ^
+		       sub * 0xff51afd7ed558ccdull;
+	uint64_t h = (key * 0x9e3779b97f4a7c15ull) >> (64 - VMH_BITS);
 
+	for (unsigned int i = 0; i < VMH_PROBES; i++) {
+		struct vm_last *l = &s->vmh[(h + i) & ((1u << VMH_BITS) - 1)];
+
+		if (l->gen != s->gen) {
+			l->gen = s->gen;
+			l->n = 0;
+			l->key = key;
+			return l;
+		}
+		if (l->key == key)
+			return l;
+	}
+	return NULL;
+}
+
+/* The guess for field @f from slot @l (or the type's last event). */
+static inline uint64_t vm_guess(const struct cstate *s, unsigned int type,
+				const struct vm_last *l, int f)
+{
+	if (l && l->n)
+		return l->v[f] + l->d[f];
+	l = &s->vm[type];
+	return l->gen == s->gen && l->n ? l->v[f] : 0;
+}
+
+static inline void vm_note1(struct vm_last *l, uint32_t gen,
+			    const uint64_t v[3])
+{
+	vm_known(l, gen);
 	for (int f = 0; f < 3; f++) {
-		l->d[f] = known ? v[f] - l->v[f] : 0;
+		l->d[f] = l->n ? v[f] - l->v[f] : 0;
 		l->v[f] = v[f];
 	}
-	l->gen = s->gen;
+	l->n = 1;
+}
+
+/*
+ * The slot a vm event's address and size (and, but for rss_stat, arg) are
+ * coded against: per (pid, @member) for rss_stat, else @a (per pid).
+ */
+static struct vm_last *vm_member(struct cstate *s, unsigned int type,
+				 uint32_t pid, struct vm_last *a,
+				 uint64_t member)
+{
+	return type == KMT_EV_RSS_STAT ? vm_slot(s, type, pid, member + 1)
+				       : a;
+}
+
+/* after a vm event: remember it in its slots and as its type's last */
+static void vm_done(struct cstate *s, unsigned int type, struct vm_last *a,
+		    struct vm_last *l, const uint64_t v[3])
+{
+	if (a)
+		vm_note1(a, s->gen, v);
+	if (l && l != a)
+		vm_note1(l, s->gen, v);
+	vm_note1(&s->vm[type], s->gen, v);
 }
 
 /*
@@ -383,12 +512,36 @@ static bool free_site_pred(const struct cstate *s, uint32_t obj,
 	return true;
 }
 
+/*
+ * The call site a memory event is predicted to have: a free's from
+ * free_site_pred(), else the site that followed the previous memory
+ * event's site the last time that site was seen in this block (kernel
+ * paths repeat: getname, d_alloc, kfree(NULL), ...).
+ */
+static bool site_pred(const struct cstate *s, unsigned int kind,
+		      uint32_t obj, uint32_t *site)
+{
+	if (kind == KMT_KIND_FREE && free_site_pred(s, obj, site))
+		return true;
+	if (s->last_gen != s->gen || s->last_site >= s->nstr ||
+	    s->succ_gen[s->last_site] != s->gen)
+		return false;
+	*site = s->succ[s->last_site];
+	return true;
+}
+
 /* after an event: remember allocation sites and free sites */
 static void note_sites(struct cstate *s, const struct kmt_event *ev,
 		       unsigned int kind)
 {
 	uint32_t i;
 
+	if (s->last_gen == s->gen && s->last_site < s->nstr) {
+		s->succ[s->last_site] = ev->site;
+		s->succ_gen[s->last_site] = s->gen;
+	}
+	s->last_site = ev->site;
+	s->last_gen = s->gen;
 	if (ev->obj == KMT_OBJ_NONE || ev->obj < s->first_obj)
 		return;
 	i = ev->obj - s->first_obj;
@@ -414,6 +567,8 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 	struct pred *pr = NULL, base;
 	unsigned int diff = 0;
 	int64_t dt = (int64_t)(ev->ts - s->ts) / unit_ns[unit];
+	uint64_t v[3] = { ev->u.vm.addr, ev->u.vm.len, ev->u.vm.arg }, g[3];
+	struct vm_last *va = NULL, *vl = NULL;
 
 	if (ev->cpu != s->cpu)
 		x |= X_CPU;
@@ -437,12 +592,19 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		p = !diff;
 		if (ev->u.mem.alloc_cpu != default_acpu(ev))
 			x |= X_ACPU;
-		if (kind == KMT_KIND_FREE &&
-		    free_site_pred(s, ev->obj, &psite)) {
-			site_known = true;
-			if (psite != ev->site)
-				x |= X_SITE;
-		}
+		site_known = site_pred(s, kind, ev->obj, &psite);
+		if (site_known && psite != ev->site)
+			x |= X_SITE;
+	} else {
+		/* the same calls in the same order as the decoder */
+		va = vm_slot(s, ev->type, ev->pid, 0);
+		g[2] = vm_guess(s, ev->type, va, 2);
+		vl = vm_member(s, ev->type, ev->pid, va, v[2]);
+		g[0] = vm_guess(s, ev->type, vl, 0);
+		g[1] = vm_guess(s, ev->type, vl, 1);
+		for (int f = 0; f < 3; f++)
+			diff |= (v[f] != g[f]) << f;
+		p = !diff;
 	}
 	bb_u8(b, (ev->type < B0_ESCAPE ? ev->type : B0_ESCAPE) |
 		 (dt ? 0 : B0_T0) | (x ? B0_X : 0) | (p ? B0_P : 0));
@@ -471,8 +633,6 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		if (!obj_x && kind == KMT_KIND_FREE) {
 			bb_var(b, ev->obj == KMT_OBJ_NONE ?
 				  0 : (uint64_t)(s->next_obj - ev->obj));
-			site_known = site_known &&
-				     free_site_pred(s, ev->obj, &psite);
 		}
 		if (!site_known || (x & X_SITE))
 			bb_var(b, ev->site);
@@ -500,12 +660,17 @@ static void encode_event(struct bbuf *b, struct cstate *s,
 		if (x & X_ACPU)
 			bb_var(b, ev->u.mem.alloc_cpu);
 	} else {
-		uint64_t v[3] = { ev->u.vm.addr, ev->u.vm.len, ev->u.vm.arg };
+		bool rss = ev->type == KMT_EV_RSS_STAT;
 
-		for (int f = 0; f < 3; f++)
-			bb_var(b, zigzag((int64_t)(v[f] -
-						   vm_guess(s, ev->type, f))));
-		vm_note(s, ev->type, v);
+		if (!p)
+			bb_u8(b, diff);
+		for (int i = 0; i < 3; i++) {
+			int f = rss ? (i + 2) % 3 : i;	/* rss: member first */
+
+			if (diff & (1u << f))
+				bb_var(b, zigzag((int64_t)(v[f] - g[f])));
+		}
+		vm_done(s, ev->type, va, vl, v);
 	}
 	if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
 	    kind == KMT_KIND_ALLOC)
@@ -538,10 +703,10 @@ static void encode_meta(const struct kmt_trace *t, struct bbuf *m)
 
 #define META_S(k, v)							\
 	do {								\
-		if (v) {						\
-			n = snprintf(line, sizeof(line), "%s=%s\n", k, v); \
-			bb_put(m, line, (size_t)n < sizeof(line) ?	\
-				(size_t)n : sizeof(line) - 1);		\
+		if (v) {	/* any length: no line buffer */	\
+			bb_put(m, k "=", strlen(k "="));		\
+			bb_put(m, v, strcspn(v, "\n"));		\
+			bb_put(m, "\n", 1);				\
 		}							\
 	} while (0)
 #define META_U(k, v)							\
@@ -809,62 +974,6 @@ bool kmt_is_kmt(const void *buf, size_t len)
 	return len >= KMT_MAGIC_LEN && !memcmp(buf, KMT_MAGIC, KMT_MAGIC_LEN);
 }
 
-struct rd {
-	const uint8_t *p, *e;
-	bool bad;
-};
-
-static inline uint8_t rd_u8(struct rd *r)
-{
-	if (r->p >= r->e) {
-		r->bad = true;
-		return 0;
-	}
-	return *r->p++;
-}
-
-static uint32_t rd_u32(struct rd *r)
-{
-	uint32_t v = 0;
-
-	if (r->e - r->p < 4) {
-		r->bad = true;
-		r->p = r->e;
-		return 0;
-	}
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)r->p[i] << (8 * i);
-	r->p += 4;
-	return v;
-}
-
-static uint64_t rd_u64(struct rd *r)
-{
-	uint64_t lo = rd_u32(r);
-
-	return lo | (uint64_t)rd_u32(r) << 32;
-}
-
-static inline uint64_t rd_var(struct rd *r)
-{
-	uint64_t v = 0;
-
-	for (unsigned int s = 0; s < 64; s += 7) {
-		uint8_t c;
-
-		if (r->p >= r->e) {
-			r->bad = true;
-			return 0;
-		}
-		c = *r->p++;
-		v |= (uint64_t)(c & 0x7f) << s;
-		if (!(c & 0x80))
-			return v;
-	}
-	r->bad = true;
-	return 0;
-}
-
 static int fail(struct kmt_error *err, const char *name, const char *what)
 {
 	memset(err, 0, sizeof(*err));
@@ -1033,8 +1142,7 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 				if (v)
 					ev->obj = s->next_obj - (uint32_t)v;
 			}
-			if (kind == KMT_KIND_FREE)
-				known = free_site_pred(s, ev->obj, &psite);
+			known = site_pred(s, kind, ev->obj, &psite);
 			if (known && !(x & X_SITE)) {
 				ev->site = psite;
 			} else {
@@ -1111,14 +1219,28 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 			}
 		} else {
 			uint64_t vv[3];
+			unsigned int diff = p ? 0 : rd_u8(r);
+			struct vm_last *va, *vl;
+			bool rss = type == KMT_EV_RSS_STAT;
 
-			for (int f = 0; f < 3; f++)
-				vv[f] = (uint64_t)unzigzag(rd_var(r)) +
-					vm_guess(s, type, f);
+			if ((!p && !diff) || diff > 7)
+				return -1;
+			va = vm_slot(s, type, ev->pid, 0);
+			vv[2] = vm_guess(s, type, va, 2);
+			if (rss && (diff & 4))
+				vv[2] += (uint64_t)unzigzag(rd_var(r));
+			vl = vm_member(s, type, ev->pid, va, vv[2]);
+			for (int f = 0; f < 2; f++) {
+				vv[f] = vm_guess(s, type, vl, f);
+				if (diff & (1u << f))
+					vv[f] += (uint64_t)unzigzag(rd_var(r));
+			}
+			if (!rss && (diff & 4))
+				vv[2] += (uint64_t)unzigzag(rd_var(r));
+			vm_done(s, type, va, vl, vv);
 			ev->u.vm.addr = vv[0];
 			ev->u.vm.len = vv[1];
 			ev->u.vm.arg = vv[2];
-			vm_note(s, type, vv);
 		}
 		if (ev->obj != KMT_OBJ_NONE && kind == KMT_KIND_ALLOC &&
 		    ev->obj >= s->next_obj) {

@@ -86,6 +86,17 @@ TEST(round_trip_corpus)
 		CHECK_EQ(kmt_decode(img, len, "x", &b, &err), 0);
 		if (!same(&a, &b))
 			th_fail(__FILE__, __LINE__, "%s: .kmt differs", path);
+		/* capture metadata of any length survives */
+		CHECK(a.meta.events && b.meta.events &&
+		      !strcmp(a.meta.events, b.meta.events));
+		CHECK(a.meta.command && b.meta.command &&
+		      !strcmp(a.meta.command, b.meta.command));
+		/* the format's target: at most 4 bytes per event before zstd,
+		 * for every trace */
+		if (kmt_raw_event_bytes(&a) > 4 * a.nr_ev)
+			th_fail(__FILE__, __LINE__, "%s: %.2f bytes/event",
+				path, (double)kmt_raw_event_bytes(&a) /
+				      (double)a.nr_ev);
 		f = open_memstream(&text, &tlen);
 		CHECK_EQ(kmt_write_text(&a, f), 0);
 		fclose(f);

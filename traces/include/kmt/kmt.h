@@ -24,7 +24,7 @@
 
 #define KMT_MAGIC	"\x89KMT\r\n\x1a\n"
 #define KMT_MAGIC_LEN	8
-#define KMT_VERSION	1
+#define KMT_VERSION	2
 #define KMT_BLOCK_EVENTS 65536
 
 /* Does @buf (@len bytes available) start with the .kmt magic? */

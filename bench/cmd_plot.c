@@ -51,7 +51,11 @@ static FILE *open_in(struct plot_ctx *pc, const char *name)
 	char path[4200];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", pc->plots, name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", pc->plots, name) >=
+	    sizeof(path)) {
+		kmb_warn("%s/%s: path too long", pc->plots, name);
+		return NULL;
+	}
 	fp = fopen(path, "w");
 	if (!fp)
 		kmb_warn("%s: %s", path, strerror(errno));
@@ -255,7 +259,7 @@ static void short_name(char *buf, size_t len, const char *trace)
 	if (n > PLOT_LABEL_MAX)
 		snprintf(buf, len, "...%s", tmp + n - PLOT_LABEL_MAX + 3);
 	else
-		snprintf(buf, len, "%s", tmp);
+		snprintf(buf, len, "%.*s", PLOT_LABEL_MAX, tmp);
 }
 
 static void row_label(struct plot_ctx *pc, char *buf, size_t len,

@@ -78,7 +78,7 @@ static int run_self(char *const argv[])
 		return -1;
 	exe[n] = '\0';
 	v[0] = exe;
-	for (k = 1; argv[k] && k < 7; k++)
+	for (k = 1; k < 7 && argv[k]; k++)
 		v[k] = argv[k];
 	v[k] = NULL;
 	return matrix_spawn(v, NULL);

@@ -172,7 +172,7 @@ fail:
 	free(af->tmp);
 	af->path = af->tmp = NULL;
 	af->fp = NULL;
-	return -(int)n;
+	return n ? -(int)n : -EIO;	/* never 0: the caller would use af */
 }
 
 int kmb_atomic_commit(struct kmb_atomic_file *af)

@@ -15,6 +15,12 @@
  * (__setup_per_zone_wmarks), lowmem_reserve
  * (setup_per_zone_lowmem_reserve) and pcp batch/high (zone_batchsize,
  * zone_highsize) are computed from the managed page counts.
+ *
+ * Frames, mem_map and struct pages come on first use (host page faults,
+ * deferred struct page set-up), unless kmm_config.prefault_bytes asks
+ * for them at set-up: then mem_map is populated, every struct page set
+ * up, and that many bytes of frames populated in the order the buddy
+ * allocator hands out max-order blocks.
  */
 #include <errno.h>
 #include <stdlib.h>

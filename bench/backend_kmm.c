@@ -9,7 +9,8 @@
  * The frames it will hand out first (twice the peak plus 64 MiB) are
  * present before the clock starts (kmm_config.prefault_bytes), as a
  * kernel's direct map is: otherwise the first touch of every frame is a
- * host page fault of microseconds inside the measured allocation.
+ * host page fault of microseconds inside the measured allocation.  At
+ * most half of the host's memory is populated.
  * Misuse (a double free, a wrong order) is counted, not fatal: the replay
  * reports it.
  *
@@ -43,6 +44,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "kmm/kmm.h"
@@ -118,6 +120,15 @@ static int create_caches(const struct replay_image *im, char *err,
 	return 0;
 }
 
+/* Physical memory of the host, for a limit on what is populated */
+static uint64_t host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size
+				     : 1ULL << 30;
+}
+
 static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		    char *err, size_t errlen)
 {
@@ -139,6 +150,13 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	cfg.mem_bytes = mem;
 	cfg.nr_cpus = (int)(im->nr_cpus ? im->nr_cpus : 1);
 	cfg.layout = KMM_LAYOUT_64BIT;
+	if (prefault > host_memory() / 2) {
+		prefault = host_memory() / 2;
+		fprintf(stderr, "kmbench: replay: %llu MiB of kmm's memory "
+			"populated (half of this host's): frames past them fault "
+			"in on first use, inside the measured calls\n",
+			(unsigned long long)(prefault >> 20));
+	}
 	cfg.prefault_bytes = prefault;
 	ret = kmm_mem_init(&cfg);
 	if (ret) {

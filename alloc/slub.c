@@ -494,7 +494,7 @@ static void discard_slab(struct kmem_cache *s, struct page *slab)
 	slab->freelist = NULL;
 	slab->counters = 0;
 	INIT_LIST_HEAD(&slab->slab_list);
-	slab->slab_list.next = NULL;
+	list_set_next(&slab->slab_list, NULL);
 	slab->slab_list.prev = NULL;
 	__free_pages(slab, order);
 	slab_stat(slab_this_cpu(s), FREE_SLAB);
@@ -559,7 +559,8 @@ static void put_partials(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		next = (struct page *)slab->slab_list.next;
 		cnt.counters = slab_read_counters(slab);
 		if (!cnt.inuse && n->nr_partial >= s->min_partial) {
-			slab->slab_list.next = (struct list_head *)discard;
+			list_set_next(&slab->slab_list,
+				      (struct list_head *)discard);
 			discard = slab;
 		} else {
 			add_partial(n, slab, true);
@@ -581,7 +582,7 @@ static void put_cpu_partial(struct kmem_cache *s, struct page *slab)
 
 	if (c->nr_partial >= s->cpu_partial_slabs)
 		put_partials(s, c);
-	slab->slab_list.next = (struct list_head *)c->partial;
+	list_set_next(&slab->slab_list, (struct list_head *)c->partial);
 	slab->slab_list.prev = NULL;
 	c->partial = slab;
 	c->nr_partial++;
@@ -649,7 +650,8 @@ static struct page *get_partial_node(struct kmem_cache *s,
 		if (!first) {
 			first = slab;
 		} else {
-			slab->slab_list.next = (struct list_head *)c->partial;
+			list_set_next(&slab->slab_list,
+				      (struct list_head *)c->partial);
 			slab->slab_list.prev = NULL;
 			c->partial = slab;
 			c->nr_partial++;

@@ -107,10 +107,14 @@ static __always_inline void replay_loop_lean(const struct backend *b,
 			else
 				slots[e->obj] = p;
 		} else if (likely(rop_is_free(e->op))) {
-			void *p = slots[e->obj];
+			void *p;
 
+			/* a remote free's slot is being written by the
+			 * allocating thread: no plain read of it */
 			if (percpu && (e->flags & REV_F_REMOTE))
 				p = replay_wait_slot(&slots[e->obj]);
+			else
+				p = slots[e->obj];
 			if (likely(SLOT_LIVE(p)))
 				b->free(p, e);
 			slots[e->obj] = SLOT_FREED;
@@ -164,10 +168,14 @@ static __always_inline void replay_loop_full(const struct backend *b,
 			else
 				slots[e->obj] = p;
 		} else if (likely(rop_is_free(e->op))) {
-			void *p = slots[e->obj];
+			void *p;
 
+			/* a remote free's slot is being written by the
+			 * allocating thread: no plain read of it */
 			if (percpu && (e->flags & REV_F_REMOTE))
 				p = replay_wait_slot(&slots[e->obj]);
+			else
+				p = slots[e->obj];
 			if (likely(SLOT_LIVE(p))) {
 				if (verify)
 					replay_verify(t, e, p);

@@ -15,9 +15,25 @@ struct list_head {
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
 #define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 
+/*
+ * Every store to ->next is a relaxed atomic store, as the kernel's
+ * WRITE_ONCE(prev->next, ...): a list_head's first word can be read
+ * without the list's lock.  struct page overlays lru.next and slab_list.next
+ * with compound_head, which compound_head() reads locklessly on every slab
+ * free while another CPU links the same head page into a partial list under
+ * the node's lock.  Pointers have bit 0 clear, so whichever value the
+ * reader sees says "not a tail page", which is right for a page on a list;
+ * the atomic store makes that read well-defined (and quiet under TSan).
+ */
+static inline void list_set_next(struct list_head *entry,
+				 struct list_head *next)
+{
+	__atomic_store_n(&entry->next, next, __ATOMIC_RELAXED);
+}
+
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
-	list->next = list;
+	list_set_next(list, list);
 	list->prev = list;
 }
 
@@ -25,9 +41,9 @@ static inline void __list_add(struct list_head *entry, struct list_head *prev,
 			      struct list_head *next)
 {
 	next->prev = entry;
-	entry->next = next;
+	list_set_next(entry, next);
 	entry->prev = prev;
-	prev->next = entry;
+	list_set_next(prev, entry);
 }
 
 /* Insert @entry after @head (stack order). */
@@ -46,13 +62,13 @@ static inline void list_add_tail(struct list_head *entry,
 static inline void __list_del(struct list_head *prev, struct list_head *next)
 {
 	next->prev = prev;
-	prev->next = next;
+	list_set_next(prev, next);
 }
 
 static inline void list_del(struct list_head *entry)
 {
 	__list_del(entry->prev, entry->next);
-	entry->next = NULL;
+	list_set_next(entry, NULL);
 	entry->prev = NULL;
 }
 

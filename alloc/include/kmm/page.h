@@ -153,9 +153,20 @@ KMM_PAGEFLAG(Anon, anon)
 KMM_PAGEFLAG(HighMem, highmem)
 KMM_PAGEFLAG(Zero, zero)
 
+/*
+ * compound_head shares its word with lru.next and slab_list.next: read it
+ * with a relaxed atomic load, since a slab free reads it without a lock
+ * while another CPU may be linking the head page into a list (list.h
+ * stores ->next atomically for this; a list pointer has bit 0 clear).
+ */
+static inline unsigned long page_compound_word(const struct page *page)
+{
+	return __atomic_load_n(&page->compound_head, __ATOMIC_RELAXED);
+}
+
 static inline bool PageTail(const struct page *page)
 {
-	return READ_ONCE(page->compound_head) & 1;
+	return page_compound_word(page) & 1;
 }
 
 static inline bool PageCompound(const struct page *page)
@@ -165,7 +176,7 @@ static inline bool PageCompound(const struct page *page)
 
 static inline struct page *compound_head(const struct page *page)
 {
-	unsigned long head = READ_ONCE(page->compound_head);
+	unsigned long head = page_compound_word(page);
 
 	if (unlikely(head & 1))
 		return (struct page *)(head - 1);

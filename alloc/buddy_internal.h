@@ -10,6 +10,12 @@
 
 #include "kmm/kmm.h"
 
+/* libkmm is linked into executables only: the CPU id with the local-exec
+ * TLS model, one instruction (as kmm/slab.h does for the slab fast paths) */
+#if defined(__x86_64__) && !defined(KMM_SHARED_LIBRARY)
+extern __thread int kmm_cpu_id __attribute__((tls_model("local-exec")));
+#endif
+
 /*
  * Shadow of allocations: alloc_order[pfn] = order + 1 for the first page of
  * every allocated block, 0 for every other page.  It is what catches frees

@@ -750,6 +750,22 @@ static __noinline void free_one_page(struct zone *zone, unsigned long pfn,
 	zone_unlock(zone);
 }
 
+/* Whatever the user left in the page (slab, page table...) is gone. */
+static __always_inline void reset_freed_page(struct page *page,
+					     unsigned long flags,
+					     unsigned int order, int cpu)
+{
+	__atomic_store_n(&page->flags, flags &
+			 (~((1UL << __NR_PAGEFLAGS) - 1) | (1UL << PG_highmem)),
+			 __ATOMIC_RELAXED);
+	page->_mapcount = -1;
+	page->mapping = NULL;
+	page->index = 0;
+	page->private = 0;
+	buddy_account_pages(cpu, -(1L << order));
+	buddy_cpu_stat(cpu, BUDDY_FREE, 1);
+}
+
 static __always_inline void free_the_page(struct page *page,
 					  unsigned long pfn,
 					  unsigned int order)
@@ -762,16 +778,7 @@ static __always_inline void free_the_page(struct page *page,
 	buddy_alloc_order[pfn] = 0;
 	if (unlikely(flags & (1UL << PG_head)))
 		destroy_compound_page(page, order);
-	/* whatever the user left there (slab, page table...) is gone */
-	__atomic_store_n(&page->flags, flags &
-			 (~((1UL << __NR_PAGEFLAGS) - 1) | (1UL << PG_highmem)),
-			 __ATOMIC_RELAXED);
-	page->_mapcount = -1;
-	page->mapping = NULL;
-	page->index = 0;
-	page->private = 0;
-	buddy_account_pages(cpu, -(1L << order));
-	buddy_cpu_stat(cpu, BUDDY_FREE, 1);
+	reset_freed_page(page, flags, order, cpu);
 	mt = get_pfnblock_migratetype(pfn);
 	if (likely(pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES)) {
 		struct per_cpu_pages *pcp = &zone->pcp[cpu];
@@ -786,7 +793,10 @@ static __always_inline void free_the_page(struct page *page,
 	free_one_page(zone, pfn, order, mt);
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/* Everything but a plain free to this CPU's pcp list: misuse, shared
+ * pages, compound pages, other migratetypes, a list reaching high. */
+static __noinline void __free_pages_slow(struct page *page,
+					 unsigned int order)
 {
 	unsigned long pfn = (unsigned long)(page - mem_map);
 
@@ -802,6 +812,44 @@ void __free_pages(struct page *page, unsigned int order)
 	if (put_page_testzero(page))
 		free_the_page(page, pfn, order);
 	buddy_debug_check();
+}
+
+/*
+ * The fast path: every test first, then the changes, so that any unusual
+ * case is a tail call to __free_pages_slow() with nothing changed yet and
+ * this function needs no saved registers.  What it does is what
+ * free_the_page() does for an order-0 .. 3 (or 9) page of the only
+ * reference, going onto this CPU's list below high.
+ */
+void __free_pages(struct page *page, unsigned int order)
+{
+	unsigned long pfn = (unsigned long)(page - mem_map);
+	struct per_cpu_pages *pcp;
+	unsigned long flags;
+	int cpu, mt, count;
+
+	if (KMM_DEBUG >= 3 || unlikely(pfn >= max_pfn || page < mem_map ||
+				       buddy_alloc_order[pfn] != order + 1 ||
+				       !pcp_allowed_order(order)))
+		goto slow;
+	flags = page->flags;
+	if (unlikely(__atomic_load_n(&page->_refcount, __ATOMIC_RELAXED) != 1 ||
+		     (flags & (1UL << PG_head))))
+		goto slow;
+	mt = get_pfnblock_migratetype(pfn);
+	cpu = smp_processor_id();
+	pcp = &page_zone(page)->pcp[cpu];
+	count = pcp->count + (1 << order);
+	if (unlikely(mt >= MIGRATE_PCPTYPES || count >= pcp->high))
+		goto slow;
+	__atomic_store_n(&page->_refcount, 0, __ATOMIC_RELEASE);
+	buddy_alloc_order[pfn] = 0;
+	reset_freed_page(page, flags, order, cpu);
+	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
+	pcp_set_count(pcp, count);
+	return;
+slow:
+	__free_pages_slow(page, order);
 }
 
 void free_pages(unsigned long addr, unsigned int order)

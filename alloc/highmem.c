@@ -36,6 +36,7 @@ static pthread_cond_t pkmap_wait = PTHREAD_COND_INITIALIZER;
 static int pkmap_count[LAST_PKMAP];
 static struct page *pkmap_page[LAST_PKMAP];
 static unsigned int last_pkmap_nr;
+static unsigned int pkmap_waiters;	/* kmap() callers asleep (kmap_lock) */
 static char *pkmap_host;		/* LAST_PKMAP pages */
 static char *fixmap_host;		/* KMM_MAX_CPUS * KM_MAX_IDX pages */
 static bool highmem_ready;
@@ -182,7 +183,9 @@ start:
 		if (nowait)
 			return NULL;
 		hstat(HIGHMEM_KMAP_WAIT);
+		pkmap_waiters++;
 		pthread_cond_wait(&pkmap_wait, &kmap_lock);
+		pkmap_waiters--;
 		/* somebody else might have mapped it while we slept */
 		if (page->virtual)
 			return page->virtual;
@@ -389,6 +392,16 @@ void highmem_stats(uint64_t out[NR_HIGHMEM_STAT_ITEMS])
 {
 	for (int i = 0; i < NR_HIGHMEM_STAT_ITEMS; i++)
 		out[i] = __atomic_load_n(&hstats[i], __ATOMIC_RELAXED);
+}
+
+unsigned int pkmap_nr_waiting(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&kmap_lock);
+	n = pkmap_waiters;
+	pthread_mutex_unlock(&kmap_lock);
+	return n;
 }
 
 unsigned int pkmap_nr_used(void)

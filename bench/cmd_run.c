@@ -178,9 +178,10 @@ static void link_latest(const char *out)
 {
 	char *dup = kmb_xstrdup(out), *parent = dirname(dup);
 	char *latest = path_join(parent, "latest");
-	char *tmp = kmb_xmalloc(strlen(latest) + 32);
+	size_t n = strlen(latest) + 32;
+	char *tmp = kmb_xmalloc(n);
 
-	sprintf(tmp, "%s.tmp.%ld", latest, (long)getpid());
+	snprintf(tmp, n, "%s.tmp.%ld", latest, (long)getpid());
 	if (symlink(matrix_trace_name(out), tmp) || rename(tmp, latest)) {
 		kmb_warn("%s: %s", latest, strerror(errno));
 		unlink(tmp);

@@ -67,6 +67,8 @@ enum highmem_stat_item {
 void highmem_stats(uint64_t out[NR_HIGHMEM_STAT_ITEMS]);
 /* Slots in use (count > 1 in the kernel's terms) */
 unsigned int pkmap_nr_used(void);
+/* kmap() callers asleep until a slot frees up (waitqueue_active) */
+unsigned int pkmap_nr_waiting(void);
 int highmem_check(FILE *fp);
 
 #endif /* KMM_HIGHMEM_H */

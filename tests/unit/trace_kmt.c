@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the .kmt format: lossless round trip of every wild trace,
- * compactness on a regular trace, truncated and corrupted files.
+ * compactness on a regular trace, truncated and corrupted files, other
+ * versions refused.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -246,4 +247,37 @@ TEST(truncated_and_corrupted)
 	CHECK(ok_after_flip < (int)len);
 	kmt_trace_free(&a);
 	free(img);
+}
+
+/* A file of another .kmt version is refused by name, not misread. */
+TEST(other_versions_refused)
+{
+	static const uint32_t others[] = { 0, KMT_VERSION - 1, KMT_VERSION + 1,
+					   0xffffffffu };
+	struct kmt_trace t, u;
+	struct kmt_error err;
+	uint8_t *img;
+	size_t len;
+	void *p;
+
+	regular_trace(&t, 1000);
+	REQUIRE(kmt_encode(&t, &p, &len, &err) == 0);
+	img = p;
+	CHECK_EQ(kmt_decode(img, len, "x.kmt", &u, &err), 0);
+	kmt_trace_free(&u);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		char want[64];
+
+		for (int k = 0; k < 4; k++)
+			img[KMT_MAGIC_LEN + k] = (uint8_t)(others[i] >> (8 * k));
+		CHECK_EQ(kmt_decode(img, len, "x.kmt", &u, &err),
+			 KMB_EX_DATAERR);
+		snprintf(want, sizeof(want), ".kmt version %u is not supported",
+			 others[i]);
+		if (!strstr(err.msg, want))
+			th_fail(__FILE__, __LINE__, "message: %s", err.msg);
+		CHECK(!strcmp(err.file, "x.kmt"));
+	}
+	kmt_trace_free(&t);
+	free(p);
 }

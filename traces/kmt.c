@@ -1082,7 +1082,8 @@ static void decode_meta(struct kmt_trace *t, const char *p, size_t n)
  * stream is inconsistent.
  */
 static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
-			unsigned int unit, struct kmt_event *out, size_t n)
+			unsigned int unit, struct kmt_event *out, size_t n,
+			struct kmt_trace *t, uint32_t *max_cpu)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct kmt_event *ev = &out[i];
@@ -1254,6 +1255,10 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 			note_sites(s, ev, kind);
 		if (r->bad)
 			return -1;
+		/* what kmt_trace_finish() counts, without a second pass */
+		t->by_type[type]++;
+		if (ev->cpu >= *max_cpu)
+			*max_cpu = ev->cpu + 1u;
 	}
 	return 0;
 }
@@ -1271,6 +1276,7 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	size_t cap = 0;
 	void *zbuf = NULL;
 	size_t zcap = 0;
+	uint32_t max_cpu = 0;
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -1421,7 +1427,8 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 		}
 		br = (struct rd){ payload, payload + raw_len, false };
 		cstate_block(&s, first_ts, n);
-		if (decode_block(&br, &s, tab, unit, t->ev + t->nr_ev, n) ||
+		if (decode_block(&br, &s, tab, unit, t->ev + t->nr_ev, n, t,
+				 &max_cpu) ||
 		    br.p != br.e) {
 			rc = fail(err, name, "bad event data");
 			goto out;
@@ -1442,7 +1449,7 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	t->nr_objs = s.next_obj;
 	free(t->meta.format);
 	t->meta.format = kmb_xstrdup("kmt");
-	kmt_trace_finish(t);
+	kmt_trace_finish_counted(t, max_cpu);
 out:
 	cstate_free(&s);
 	free(tab);

@@ -413,6 +413,11 @@ void kmt_trace_finish(struct kmt_trace *t)
 		if (t->ev[i].cpu + 1u > max_cpu)
 			max_cpu = t->ev[i].cpu + 1u;
 	}
+	kmt_trace_finish_counted(t, max_cpu);
+}
+
+void kmt_trace_finish_counted(struct kmt_trace *t, uint32_t max_cpu)
+{
 	t->nr_cpus = max_cpu > t->meta.cpus ? max_cpu : t->meta.cpus;
 	if (!t->nr_cpus)
 		t->nr_cpus = 1;

@@ -54,4 +54,8 @@ void kmt_free_events(struct kmt_event *ev, size_t n);
 /* Count events per type, CPUs, defaults (after loading or building). */
 void kmt_trace_finish(struct kmt_trace *t);
 
+/* The same when by_type is filled already and the highest CPU + 1 is
+ * @max_cpu (a decoder counts while it writes the events). */
+void kmt_trace_finish_counted(struct kmt_trace *t, uint32_t max_cpu);
+
 #endif /* KMT_KMT_H */

@@ -872,7 +872,7 @@ static __cold void bad_free(struct kmem_cache *s, const void *x,
 /* __slab_free: @x is not in this CPU's CPU slab. */
 void __slab_free(struct kmem_cache *s, void *x)
 {
-	struct kmem_cache_cpu *c = slab_this_cpu(s);
+	struct kmem_cache_cpu *c __maybe_unused = slab_this_cpu(s);
 	struct kmem_cache_node *n = &s->node;
 	union slab_counters old, new;
 	struct page *slab;

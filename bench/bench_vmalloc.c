@@ -3,7 +3,8 @@
  * bench/bench_vmalloc.c - `kmbench bench vmalloc [--json]`
  *
  * vmalloc+vfree against kmalloc+kfree and the host's mmap+munmap, sizes
- * 4 KiB .. 4 MiB, on a simulated 1 GiB x86_64 machine:
+ * 4 KiB .. 4 MiB, on a simulated 1 GiB x86_64 machine (256 MiB and a
+ * 4 MiB working set with debug_checks=3):
  *
  *   ns/pair   median over REPS runs of alloc+free pairs (nothing touched)
  *   PTEs      4 KiB page-table entries written per allocation
@@ -37,7 +38,18 @@
 #include "util.h"
 
 #define REPS		7
+#if KMM_DEBUG >= 3
+/*
+ * The expensive checkers walk every vmap area and the whole buddy after
+ * each operation: a smaller machine and working set keep that from going
+ * quadratic (timings of such a build mean nothing anyway).
+ */
+#define WORKING_SET	(4UL << 20)
+#define BV_MEM_BYTES	(256ULL << 20)
+#else
 #define WORKING_SET	(64UL << 20)
+#define BV_MEM_BYTES	(1ULL << 30)
+#endif
 #define LINE		64
 #define REP_NS		20000000ULL	/* a run stops after 20 ms ... */
 #define REP_MAX_PAIRS	20000		/* ... or this many pairs */
@@ -182,7 +194,7 @@ static int bv_tlb(enum bv_alloc a, unsigned long size, struct bv_result *r)
 
 static int bv_setup(void)
 {
-	struct kmm_config cfg = { .mem_bytes = 1ULL << 30, .nr_cpus = 1 };
+	struct kmm_config cfg = { .mem_bytes = BV_MEM_BYTES, .nr_cpus = 1 };
 	int ret;
 
 	if (kmm_mem_ready())

@@ -37,9 +37,9 @@
  * --touch goes through kmm's per-CPU TLB model at the simulated kernel
  * addresses (direct map with its page sizes, vmalloc space with 4 KiB).
  *
- * The invariant checkers run at the end of every replay, and with --verify
- * also every 65536 events of a one-thread replay; the problems they find
- * are part of the results.
+ * The invariant checkers (slab, buddy, vmalloc) run at the end of every
+ * replay, and with --verify also every 65536 events of a one-thread
+ * replay; the problems they find are part of the results.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -478,7 +478,7 @@ static int kmm_check(void)
 	struct leak_sum l = { 0 };
 
 	slab_for_each_cache(check_cache, &l);
-	return buddy_check(stderr) + l.problems;
+	return buddy_check(stderr) + vmalloc_check(stderr) + l.problems;
 }
 
 static const char *kmm_version(void)

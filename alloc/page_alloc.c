@@ -601,7 +601,7 @@ unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
 		nr_populated++;
 	if (nr_populated == nr_pages)
 		return nr_populated;
-	if (nr_pages - nr_populated == 1 || hz < 0 || KMM_DEBUG >= 3)
+	if (nr_pages - nr_populated == 1 || hz < 0)
 		goto single;
 	zone = kmm_preferred_zone[hz];
 	if (!zone_watermark_ok(zone, 0, low_wmark_pages(zone) +

@@ -18,15 +18,17 @@
 
 #define TH_MAX_TESTS 1024
 
-static struct {
+static struct th_test {
 	const char *name;
 	th_fn fn;
+	const char *file;
+	int line;
 } tests[TH_MAX_TESTS];
 static int nr_tests;
 static int cur_failures;
 static char cur_skip[256];
 
-void th_register(const char *name, th_fn fn)
+void th_register(const char *name, th_fn fn, const char *file, int line)
 {
 	if (nr_tests == TH_MAX_TESTS) {
 		fprintf(stderr, "harness: too many tests\n");
@@ -34,6 +36,8 @@ void th_register(const char *name, th_fn fn)
 	}
 	tests[nr_tests].name = name;
 	tests[nr_tests].fn = fn;
+	tests[nr_tests].file = file;
+	tests[nr_tests].line = line;
 	nr_tests++;
 }
 
@@ -176,11 +180,22 @@ uint64_t th_seed(void)
 	return s ? strtoull(s, NULL, 0) : 12345;
 }
 
+static int by_source_order(const void *a, const void *b)
+{
+	const struct th_test *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (c)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
 int main(int argc, char **argv)
 {
 	int run = 0, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	qsort(tests, (size_t)nr_tests, sizeof(tests[0]), by_source_order);
 	for (int i = 0; i < nr_tests; i++)
 		if (selected(tests[i].name, argc, argv))
 			run++;

@@ -28,7 +28,11 @@
 
 typedef void (*th_fn)(void);
 
-void th_register(const char *name, th_fn fn);
+/*
+ * Tests run in source order (file, then line), whatever order the
+ * constructors that register them run in (it changes with LTO).
+ */
+void th_register(const char *name, th_fn fn, const char *file, int line);
 void th_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
@@ -43,7 +47,7 @@ int th_failures(void);
 	static void test_##name(void);					\
 	__attribute__((constructor)) static void th_reg_##name(void)	\
 	{								\
-		th_register(#name, test_##name);			\
+		th_register(#name, test_##name, __FILE__, __LINE__);	\
 	}								\
 	static void test_##name(void)
 

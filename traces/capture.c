@@ -504,6 +504,20 @@ static int capture_enable_one(struct capture *c, const char *sys,
 				 "event %s:%s; skipped", sys, ev);
 		return 0;
 	}
+	/*
+	 * Our own pid is in set_event_notrace_pid too, but the kernel applies
+	 * the pid lists through per-CPU flags updated at context switches,
+	 * and events of ours slip through while they settle.  An event filter
+	 * is evaluated on every event with its real pid.
+	 */
+	snprintf(rel, sizeof(rel), "events/%s/%s/filter", sys, ev);
+	if (tracefs_file_exists(c->inst, rel)) {
+		char filter[64];
+
+		snprintf(filter, sizeof(filter), "common_pid != %ld",
+			 (long)getpid());
+		tracefs_instance_file_write(c->inst, rel, filter);
+	}
 	if (tracefs_event_enable(c->inst, sys, ev) < 0) {
 		kmb_warn("trace capture: cannot enable %s:%s: %s", sys, ev,
 			 strerror(errno));

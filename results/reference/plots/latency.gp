@@ -5,7 +5,7 @@ nalloc = 5
 nrows = 4
 ncols = 5
 ymin = 1
-ymax = 1e+08
+ymax = 1e+06
 title_text = 'Latency percentiles (ns, log scale)'
 set terminal pngcairo size 2000,1240 enhanced font 'Sans,10'
 set output 'latency.png'
@@ -16,7 +16,7 @@ nalloc = 5
 nrows = 4
 ncols = 5
 ymin = 1
-ymax = 1e+08
+ymax = 1e+06
 title_text = 'Latency percentiles (ns, log scale)'
 set terminal svg size 2000,1240 dynamic enhanced font 'Sans,10'
 set output 'latency.svg'

@@ -174,18 +174,29 @@ static int trace_convert(int argc, char **argv)
 
 /* ---- cat ---- */
 
+/*
+ * `trace NAME [options] FILE`: parse the arguments and load FILE (its name
+ * in *path).  False with the exit code in *rc when either fails.
+ */
+static bool load_sole_arg(const char *name, int argc, char **argv,
+			  struct kmt_trace *t, const char **path, int *rc)
+{
+	struct kmt_opts opts = { 0 };
+
+	if (!args_exact(find_sub(name), argc, argv, &opts, path, 1, NULL,
+			NULL, rc))
+		return false;
+	*rc = load(*path, &opts, t);
+	return *rc == 0;
+}
+
 static int trace_cat(int argc, char **argv)
 {
-	const struct sub *s = find_sub("cat");
-	struct kmt_opts opts = { 0 };
-	const char *pos[1];
 	struct kmt_trace t;
+	const char *path;
 	int rc;
 
-	if (!args_exact(s, argc, argv, &opts, pos, 1, NULL, NULL, &rc))
-		return rc;
-	rc = load(pos[0], &opts, &t);
-	if (rc)
+	if (!load_sole_arg("cat", argc, argv, &t, &path, &rc))
 		return rc;
 	print_skipped(&t.counts);
 	if (kmt_write_text(&t, stdout) || fflush(stdout)) {
@@ -200,22 +211,17 @@ static int trace_cat(int argc, char **argv)
 
 static int trace_info(int argc, char **argv)
 {
-	const struct sub *s = find_sub("info");
-	struct kmt_opts opts = { 0 };
-	const char *pos[1];
 	struct kmt_trace t;
 	const struct kmt_meta *m = &t.meta;
 	uint64_t lost = 0;
+	const char *path;
 	int rc;
 
-	if (!args_exact(s, argc, argv, &opts, pos, 1, NULL, NULL, &rc))
-		return rc;
-	rc = load(pos[0], &opts, &t);
-	if (rc)
+	if (!load_sole_arg("info", argc, argv, &t, &path, &rc))
 		return rc;
 	for (uint32_t c = 0; c < m->nr_lost_cpus; c++)
 		lost += m->lost_events[c];
-	printf("trace:          %s\n", pos[0]);
+	printf("trace:          %s\n", path);
 	printf("format:         %s\n", m->format ? m->format : "?");
 	printf("kernel:         %s\n", m->kernel ? m->kernel : "unknown");
 	printf("hostname:       %s\n", m->hostname ? m->hostname : "unknown");

@@ -28,6 +28,12 @@ struct worker {
 	uint64_t rnd;
 };
 
+/*
+ * Both workers' ballast is resident at the same time (more than the machine
+ * has), so reclaim and swap must happen however the threads are scheduled.
+ */
+static pthread_barrier_t ballast_written;
+
 static unsigned long rnd(struct worker *w, unsigned long n)
 {
 	w->rnd ^= w->rnd << 13;
@@ -46,6 +52,7 @@ static void *work(void *arg)
 	mm = mm_exec(0, 0);
 	if (!mm) {
 		w->errors++;
+		pthread_barrier_wait(&ballast_written);
 		return NULL;
 	}
 	a = do_mmap(mm, NULL, 0, NPAGES * PG, RW, ANON, 0);
@@ -53,11 +60,13 @@ static void *work(void *arg)
 	if (IS_ERR_VALUE(a) || IS_ERR_VALUE(ballast)) {
 		w->errors++;
 		mmput(mm);
+		pthread_barrier_wait(&ballast_written);
 		return NULL;
 	}
 	for (unsigned long i = 0; i < BALLAST; i++)
 		if (mm_write(mm, ballast + i * PG, &i, sizeof(i)))
 			w->errors++;
+	pthread_barrier_wait(&ballast_written);
 	for (unsigned long op = 0; op < w->ops; op++) {
 		unsigned long p = rnd(w, NPAGES), k = rnd(w, 100);
 
@@ -122,10 +131,12 @@ TEST(two_cpus_fork_swap_and_exit)
 	REQUIRE(mm_subsys_init() == 0);
 	pages = buddy_pages_allocated();
 	objects = mm_objects_in_use();
+	REQUIRE(pthread_barrier_init(&ballast_written, NULL, 2) == 0);
 	for (int i = 0; i < 2; i++)
 		REQUIRE(pthread_create(&t[i], NULL, work, &w[i]) == 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&ballast_written);
 	CHECK_EQ(w[0].errors, 0);
 	CHECK_EQ(w[1].errors, 0);
 	mm_reclaim_get_stats(&rs);

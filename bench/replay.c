@@ -25,6 +25,7 @@ const char *const replay_skip_names[RSKIP_NR] = {
 	"not supported yet",
 	"informational",
 	"no matching sys_exit",
+	"pages of a large kmalloc",
 };
 
 const char *const replay_path_names[RPATH_NR] = {

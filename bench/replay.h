@@ -77,6 +77,8 @@ enum replay_skip {
 	RSKIP_UNSUPPORTED,	/* no part of the stack replays it yet */
 	RSKIP_INFO,		/* informational event (rss_stat, sys_exit_*) */
 	RSKIP_NO_EXIT,		/* sys_enter_* whose sys_exit_* is missing */
+	RSKIP_INNER,		/* pages of a large kmalloc (its kmalloc/kfree
+				 * replays them) */
 	RSKIP_NR
 };
 

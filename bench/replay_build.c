@@ -351,6 +351,10 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 			skipped[RSKIP_FAILED]++;
 			continue;
 		}
+		if (k->flags & KMT_F_INNER) {
+			skipped[RSKIP_INNER]++;
+			continue;
+		}
 		if ((k->flags & KMT_F_PRECAPTURE) || k->obj == KMT_OBJ_NONE) {
 			skipped[RSKIP_UNKNOWN_OBJECT]++;
 			continue;

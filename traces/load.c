@@ -27,7 +27,7 @@ struct live {
 	uint32_t obj;
 	uint16_t cpu;
 	uint8_t type;
-	uint8_t pad;
+	uint8_t inner;		/* pages of a large kmalloc (KMT_F_INNER) */
 	size_t out;		/* index of the allocation in the output */
 };
 
@@ -169,6 +169,12 @@ struct resolver {
 	size_t *last_slab;	/* [cpu]: output index of its last slab event */
 	uint32_t nr_cpu_slots;
 	bool zero_size_ptr;	/* real pointers: 0x10 is kmalloc(0) */
+	bool real_ptrs;		/* pointers are known to be addresses */
+	struct cpu_last {	/* [cpu]: its last event in the output */
+		size_t out;
+		uint64_t ptr;
+	} *last;
+	uint32_t nr_last;
 };
 
 static struct kmt_event *emit(struct resolver *rs)
@@ -199,6 +205,64 @@ static void note_slab(struct resolver *rs, unsigned int cpu, size_t idx)
 static size_t last_slab(struct resolver *rs, unsigned int cpu)
 {
 	return cpu < rs->nr_cpu_slots ? rs->last_slab[cpu] : SIZE_MAX;
+}
+
+/* Remember the event just emitted (if any) as CPU @cpu's last one */
+static void note_last(struct resolver *rs, unsigned int cpu, size_t before,
+		      uint64_t ptr)
+{
+	if (rs->t->nr_ev == before)
+		return;		/* a dropped repeat: nothing emitted */
+	if (cpu >= rs->nr_last) {
+		uint32_t n = cpu + 1;
+
+		rs->last = kmb_xrealloc(rs->last, n * sizeof(*rs->last));
+		for (uint32_t i = rs->nr_last; i < n; i++)
+			rs->last[i].out = SIZE_MAX;
+		rs->nr_last = n;
+	}
+	rs->last[cpu].out = rs->t->nr_ev - 1;
+	rs->last[cpu].ptr = ptr;
+}
+
+/*
+ * A large kmalloc @in at @ptr: flag the pages the page allocator gave it,
+ * the mm_page_alloc just before it on its CPU (see kmt/trace.h).
+ */
+static void pair_large_kmalloc(struct resolver *rs,
+			       const struct kmt_event *in, uint64_t ptr)
+{
+	struct kmt_trace *t = rs->t;
+	uint64_t page = t->meta.page_size ? t->meta.page_size : 4096;
+	unsigned int shift = (unsigned int)__builtin_ctzll(page);
+	/* the direct map's offset is 1 GiB aligned with 4 KiB pages (x86-64
+	 * PAGE_OFFSET, arm64 memstart), at least 32 MiB with larger ones */
+	uint64_t congruent = ((page == 4096 ? 1ULL << 30 : 32ULL << 20) >>
+			      shift) - 1;
+	struct kmt_event *pe;
+	struct live *l;
+	uint64_t pfn;
+
+	if (in->u.mem.bytes_req <= 2 * page || in->cpu >= rs->nr_last ||
+	    rs->last[in->cpu].out == SIZE_MAX)
+		return;
+	pe = &t->ev[rs->last[in->cpu].out];
+	pfn = rs->last[in->cpu].ptr;
+	if (pe->type != KMT_EV_MM_PAGE_ALLOC || pe->obj == KMT_OBJ_NONE ||
+	    (pe->flags & (KMT_F_FAILED | KMT_F_INNER)) ||
+	    page << pe->u.mem.order != in->u.mem.bytes_alloc ||
+	    in->u.mem.bytes_req > in->u.mem.bytes_alloc)
+		return;
+	if ((rs->real_ptrs ||
+	     (t->meta.hashed_ptrs < 0 && ptr > UINT32_MAX)) &&
+	    ((ptr & (page - 1)) ||
+			      (((ptr >> shift) ^ pfn) & congruent)))
+		return;
+	l = map_find(&rs->map[SP_PAGE], pfn);
+	if (!l || l->obj != pe->obj)
+		return;
+	pe->flags |= KMT_F_INNER;
+	l->inner = 1;
 }
 
 static void resolve_one(struct resolver *rs, const struct kmt_event *in,
@@ -237,6 +301,7 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 			    last_slab(rs, in->cpu) == l->out &&
 			    prev.u.mem.bytes_req == in->u.mem.bytes_req) {
 				t->counts.duplicate_allocs++;
+				pair_large_kmalloc(rs, in, ptr);
 				return;
 			}
 			ev = emit(rs);
@@ -246,7 +311,8 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 			ev->pid = in->pid;
 			ev->type = (uint8_t)kmt_free_type_of(l->type);
 			ev->obj = l->obj;
-			ev->flags = KMT_F_IMPLICIT;
+			ev->flags = KMT_F_IMPLICIT |
+				    (l->inner ? KMT_F_INNER : 0);
 			ev->u.mem.alloc_cpu = l->cpu;
 			ev->u.mem.node = KMT_NODE_NONE;
 			ev->u.mem.order = prev.u.mem.order;
@@ -268,6 +334,8 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 		l->out = t->nr_ev - 1;
 		if (sp == SP_SLAB)
 			note_slab(rs, in->cpu, t->nr_ev - 1);
+		if (is_kmalloc(type))
+			pair_large_kmalloc(rs, in, ptr);
 		return;
 	}
 	/* a free */
@@ -286,6 +354,8 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 	}
 	ev->obj = l->obj;
 	ev->u.mem.alloc_cpu = l->cpu;
+	if (l->inner)
+		ev->flags |= KMT_F_INNER;
 	if (l->cpu != in->cpu) {
 		ev->flags |= KMT_F_REMOTE;
 		t->counts.remote_frees++;
@@ -385,18 +455,23 @@ static int load_text(struct kmt_parser *p, struct kmt_trace *t,
 	for (int i = 0; i < SP_NR; i++)
 		map_init(&rs.map[i]);
 	rs.zero_size_ptr = t->meta.hashed_ptrs == 0;
+	rs.real_ptrs = t->meta.hashed_ptrs == 0;
 	rs.cap = n + n / 16 + 16;
 	t->ev = kmb_xmalloc(rs.cap * sizeof(*t->ev));
 	t->base_ts = n ? ev[perm ? perm[0] : 0].ts : 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t j = perm ? perm[i] : i;
 
+		size_t before = t->nr_ev;
+
 		ev[j].ts -= t->base_ts;
 		resolve_one(&rs, &ev[j], ptr[j]);
+		note_last(&rs, ev[j].cpu, before, ptr[j]);
 	}
 	for (int i = 0; i < SP_NR; i++)
 		free(rs.map[i].slot);
 	free(rs.last_slab);
+	free(rs.last);
 	free(perm);
 	free(ev);
 	free(ptr);

@@ -139,6 +139,55 @@ TEST(crafted_trace_gives_the_known_answers)
 	jv_free(v);
 }
 
+/* A large kmalloc's own page events are replayed once, by its kmalloc */
+TEST(large_kmalloc_pages_are_replayed_once)
+{
+	const char *trace = th_srcpath("tests/data/replay/large-kmalloc.txt");
+	char kmt[] = "/tmp/kmb-large-XXXXXX", cmd[4096];
+	struct jv *ref, *v;
+	int fd, rc;
+
+	ref = replay_json(trace, "kmm", "--threads 1 --verify", &rc);
+	CHECK_EQ(rc, 0);
+	REQUIRE(ref);
+	CHECK_EQ(num(ref, "events.total"), 16);
+	CHECK_EQ(num(ref, "events.replayed"), 14);
+	CHECK_EQ(num(ref, "events.skipped.pages of a large kmalloc"), 2);
+	CHECK_EQ(num(ref, "ops.kmalloc.count"), 4);
+	CHECK_EQ(num(ref, "ops.kfree.count"), 4);
+	CHECK_EQ(num(ref, "ops.page_alloc.count"), 3);
+	CHECK_EQ(num(ref, "ops.page_free.count"), 3);
+	CHECK_EQ(num(ref, "fragmentation.peak_live_bytes"), 108344);
+	CHECK_EQ(num(ref, "leaks.objects"), 0);
+	CHECK_EQ(num(ref, "invariants.problems"), 0);
+	for (int a = 0; allocs[a]; a++) {
+		if (!usable(allocs[a]))
+			continue;
+		v = replay_json(trace, allocs[a], "", &rc);
+		if (rc)
+			th_fail(__FILE__, __LINE__, "%s: exit %d", allocs[a],
+				rc);
+		if (!v)
+			continue;
+		check_events(v, ref, allocs[a]);
+		jv_free(v);
+	}
+	/* the pairing survives a conversion to .kmt */
+	fd = mkstemp(kmt);
+	REQUIRE(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "\"%s\" trace convert '%s' '%s' >/dev/null",
+		 getenv("KMBENCH"), trace, kmt);
+	CHECK_EQ(system(cmd), 0);
+	v = replay_json(kmt, "kmm", "--threads 1", &rc);
+	CHECK_EQ(rc, 0);
+	if (v)
+		check_events(v, ref, ".kmt");
+	jv_free(v);
+	jv_free(ref);
+	unlink(kmt);
+}
+
 TEST(every_allocator_and_mode_counts_the_same_events)
 {
 	const char *trace = th_srcpath("tests/data/replay/crafted.txt");

@@ -170,6 +170,56 @@ TEST(large_kmalloc_traced_twice)
 	CHECK_EQ(t.nr_ev, 3);
 	CHECK_EQ(t.counts.duplicate_allocs, 1);
 	CHECK_EQ(t.counts.implicit_frees, 0);
+	/* the pages are the kmalloc's own: just before its repeat */
+	CHECK(t.ev[1].flags & KMT_F_INNER);
+	CHECK_EQ(t.ev[0].flags & KMT_F_INNER, 0);
+	kmt_trace_free(&t);
+}
+
+TEST(large_kmalloc_pages_are_flagged_inner)
+{
+	static const char text[] =
+		"# kmbench-meta: hashed_ptrs=0\n"
+		/* A: the kmalloc's own pages, then its kfree and page free */
+		L(0, "1.01", "mm_page_alloc: page=0x1 pfn=0x12340 order=2 "
+		  "migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP")
+		L(0, "1.02", "kmalloc: call_site=a ptr=0xffff888012340000 "
+		  "bytes_req=12000 bytes_alloc=16384 gfp_flags=GFP_KERNEL")
+		/* B: pfn is not the pointer's */
+		L(0, "1.03", "mm_page_alloc: page=0x2 pfn=0x40000 order=2 "
+		  "migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP")
+		L(0, "1.04", "kmalloc: call_site=a ptr=0xffff888050000000 "
+		  "bytes_req=12000 bytes_alloc=16384 gfp_flags=GFP_KERNEL")
+		/* C: pages on another CPU */
+		L(1, "1.05", "mm_page_alloc: page=0x3 pfn=0x60000 order=2 "
+		  "migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP")
+		L(0, "1.06", "kmalloc: call_site=a ptr=0xffff888060000000 "
+		  "bytes_req=12000 bytes_alloc=16384 gfp_flags=GFP_KERNEL")
+		/* D: another order; E: a small kmalloc after pages */
+		L(0, "1.07", "mm_page_alloc: page=0x4 pfn=0x70000 order=1 "
+		  "migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP")
+		L(0, "1.08", "kmalloc: call_site=a ptr=0xffff888070000000 "
+		  "bytes_req=12000 bytes_alloc=16384 gfp_flags=GFP_KERNEL")
+		L(0, "1.09", "mm_page_alloc: page=0x5 pfn=0x80000 order=0 "
+		  "migratetype=0 gfp_flags=GFP_KERNEL")
+		L(0, "1.10", "kmalloc: call_site=a ptr=0xffff888080000000 "
+		  "bytes_req=4000 bytes_alloc=4096 gfp_flags=GFP_KERNEL")
+		L(0, "1.11", "kfree: call_site=b ptr=0xffff888012340000")
+		L(0, "1.12", "mm_page_free: page=0x1 pfn=0x12340 order=2")
+		L(0, "1.13", "mm_page_free: page=0x2 pfn=0x40000 order=2");
+	struct kmt_trace t;
+	struct kmt_error err;
+
+	REQUIRE(load_text(text, &t, &err) == 0);
+	REQUIRE(t.nr_ev == 13);
+	for (size_t i = 0; i < t.nr_ev; i++) {
+		bool inner = i == 0 || i == 11;
+
+		if (!!(t.ev[i].flags & KMT_F_INNER) != inner)
+			th_fail(__FILE__, __LINE__, "event %zu: inner %d",
+				i, !inner);
+	}
+	CHECK_EQ(t.ev[11].obj, t.ev[0].obj);
 	kmt_trace_free(&t);
 }
 

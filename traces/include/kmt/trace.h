@@ -37,7 +37,14 @@
  *    kmem_cache_free match kmalloc* and kmem_cache_alloc*, page frees
  *    match mm_page_alloc by pfn, free_vmap_area_noflush matches
  *    alloc_vmap_area by va_start, vfree matches vmalloc,
- *    percpu_free_percpu matches percpu_alloc_percpu.
+ *    percpu_free_percpu matches percpu_alloc_percpu;
+ *  - a large kmalloc (bytes_req > 2 pages, kmalloc_large) is traced as
+ *    mm_page_alloc from the page allocator inside it, then kmalloc, and
+ *    its kfree as kfree, then mm_page_free.  An mm_page_alloc that is the
+ *    event just before such a kmalloc on the same CPU, of order
+ *    get_order(bytes_alloc) and, where pointers are real, whose pfn agrees
+ *    with the kmalloc's pointer, is flagged KMT_F_INNER, and so is the
+ *    page free that frees it: the kmalloc and kfree stand for the pair.
  */
 #ifndef KMT_TRACE_H
 #define KMT_TRACE_H
@@ -109,6 +116,7 @@ enum kmt_event_kind {
 #define KMT_F_NODE	 0x10	/* node given (mem.node valid) */
 #define KMT_F_ACCOUNTED	 0x20	/* accounted=true (memcg) */
 #define KMT_F_GFP_RAW	 0x40	/* gfp printed as a number by the trace */
+#define KMT_F_INNER	 0x80	/* pages of a large kmalloc (see below) */
 
 #define KMT_OBJ_NONE	UINT32_MAX
 #define KMT_NODE_NONE	(-1)

@@ -88,7 +88,7 @@ struct replay_sample {
 #define REPLAY_FID_SLOTS	4096
 #define REPLAY_MAX_ZONES	4
 #define REPLAY_MAX_SLAB_INFO	512
-#define REPLAY_FAULT_KINDS	10
+#define REPLAY_FAULT_KINDS	11
 
 /* Names of replay_result.faults[] (struct mm_fault_stats's fields) */
 extern const char *const replay_fault_names[REPLAY_FAULT_KINDS];

@@ -392,7 +392,7 @@ static int snapshot_cache(struct kmem_cache *s, void *arg)
 
 const char *const replay_fault_names[REPLAY_FAULT_KINDS] = {
 	"minor", "major", "cow", "cow_reuse", "zero", "segv_maperr",
-	"segv_accerr", "stack_grow", "oom", "premapped",
+	"segv_accerr", "stack_grow", "oom", "premapped", "premap_widened",
 };
 
 static void kmm_snapshot(struct replay_result *r)

@@ -99,6 +99,14 @@ unsigned long __do_mmap(struct mm_struct *mm, struct kmm_file *file,
 			unsigned long pgoff);
 unsigned long __do_munmap(struct mm_struct *mm, unsigned long start,
 			  unsigned long len);
+/* __do_mmap flag (beyond the MAP_* of mman.h): a premap() VMA */
+#define MAP_KMM_PREMAP	(1UL << 40)
+/*
+ * Give VM_PREMAPPED @vma the access flags @access too (the traced process
+ * made that access without a fault); NULL if it cannot have them.
+ */
+struct vm_area_struct *vma_premap_widen(struct vm_area_struct *vma,
+					unsigned long access);
 
 /* file.c: the key -> pointer map (page cache, task table) */
 void *ulmap_get(const struct kmm_ulmap *m, unsigned long key);

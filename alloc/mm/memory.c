@@ -515,6 +515,9 @@ static vm_fault_t segv(struct mm_struct *mm, int code)
 /*
  * mm->premap_unknown: map the hole around @address within its 2 MiB
  * block, readable, writable and (for an instruction fetch) executable.
+ * The VMA is VM_PREMAPPED: what the traced process's own mapping allowed
+ * is unknown, so a later access it does not permit widens it
+ * (premap_permit) until a traced mprotect says what it is.
  */
 static struct vm_area_struct *premap(struct mm_struct *mm,
 				     unsigned long address, unsigned int flags)
@@ -540,11 +543,31 @@ static struct vm_area_struct *premap(struct mm_struct *mm,
 	if (flags & FAULT_FLAG_INSTRUCTION)
 		prot |= PROT_EXEC;
 	ret = __do_mmap(mm, NULL, start, end - start, prot,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+			MAP_KMM_PREMAP, 0);
 	if (IS_ERR_VALUE(ret))
 		return NULL;
 	mm->fault_stats.premapped++;
 	return vma_lookup(mm, address);
+}
+
+/*
+ * An access a premapped VMA does not permit: the traced kernel's mapping
+ * there did (the trace went on without SIGSEGV), so the VMA gets it.
+ */
+static struct vm_area_struct *premap_permit(struct vm_area_struct *vma,
+					    unsigned int flags)
+{
+	unsigned long access = VM_READ;
+
+	if (flags & FAULT_FLAG_WRITE)
+		access |= VM_WRITE;
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		access |= VM_EXEC;
+	vma = vma_premap_widen(vma, access);
+	if (vma)
+		vma->vm_mm->fault_stats.premap_widened++;
+	return vma;
 }
 
 vm_fault_t __handle_mm_fault(struct mm_struct *mm, unsigned long address,
@@ -564,7 +587,9 @@ vm_fault_t __handle_mm_fault(struct mm_struct *mm, unsigned long address,
 			 !(vma = premap(mm, address, flags)))
 			return segv(mm, KMM_SEGV_MAPERR);
 	}
-	if (!access_permitted(vma, flags))
+	if (!access_permitted(vma, flags) &&
+	    (!(vma->vm_flags & VM_PREMAPPED) ||
+	     !(vma = premap_permit(vma, flags))))
 		return segv(mm, KMM_SEGV_ACCERR);
 	if (!pgtable_translate(&mm->pgt, addr, &w)) {
 		if (is_swap_pte(w.entry))

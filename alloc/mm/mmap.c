@@ -674,6 +674,8 @@ unsigned long __do_mmap(struct mm_struct *mm, struct kmm_file *file,
 		vm_flags |= VM_LOCKED;
 	if (flags & MAP_NORESERVE)
 		vm_flags |= VM_NORESERVE;
+	if (flags & MAP_KMM_PREMAP)
+		vm_flags |= VM_PREMAPPED;
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
 	case MAP_SHARED_VALIDATE:
@@ -840,10 +842,12 @@ static int modify_range(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
+/* (mprotect makes a premapped VMA's protections known: no longer widened) */
 static long mprotect_newflags(const struct vm_area_struct *vma,
 			      unsigned long reqflags)
 {
-	unsigned long newflags = reqflags | (vma->vm_flags & ~VM_ACCESS_FLAGS);
+	unsigned long newflags = reqflags |
+		(vma->vm_flags & ~(VM_ACCESS_FLAGS | VM_PREMAPPED));
 
 	if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS)
 		return -EACCES;		/* beyond VM_MAY* */
@@ -852,6 +856,21 @@ static long mprotect_newflags(const struct vm_area_struct *vma,
 			       VM_NORESERVE)))
 		newflags |= VM_ACCOUNT;
 	return (long)newflags;
+}
+
+struct vm_area_struct *vma_premap_widen(struct vm_area_struct *vma,
+					unsigned long access)
+{
+	long newflags = mprotect_newflags(vma, (vma->vm_flags &
+						VM_ACCESS_FLAGS) | access);
+	int err = 0;
+
+	MM_BUG_ON(!(vma->vm_flags & VM_PREMAPPED), "vma %lx not premapped",
+		  vma->vm_start);
+	if (newflags < 0)
+		return NULL;
+	return vma_modify_flags(vma, vma->vm_start, vma->vm_end,
+				(unsigned long)newflags | VM_PREMAPPED, &err);
 }
 
 static int __do_mprotect(struct mm_struct *mm, unsigned long start,

@@ -296,6 +296,15 @@ TEST(every_shipped_trace_replays_through_every_backend)
 			if (!v)
 				continue;
 			check_events(v, ref, path);
+			/* every captured command exited 0: no process of
+			 * the trace got SIGSEGV, so none may in kmm's */
+			if (!strcmp(allocs[a], "kmm") &&
+			    (num(v, "faults.segv_maperr") != 0 ||
+			     num(v, "faults.segv_accerr") != 0))
+				th_fail(__FILE__, __LINE__,
+					"%s: %g + %g SIGSEGV faults", d->d_name,
+					num(v, "faults.segv_maperr"),
+					num(v, "faults.segv_accerr"));
 			if (!ref)
 				ref = v;
 			else

@@ -573,6 +573,54 @@ TEST(premap_unknown_addresses)
 	check_no_leaks();
 }
 
+/*
+ * A premapped VMA follows what the traced process did there: an access it
+ * did not permit yet (an instruction fetch in memory first seen written)
+ * widens it; a traced mprotect makes its protections known.
+ */
+TEST(premapped_memory_takes_the_traced_accesses)
+{
+	struct mm_struct *mm = setup();
+	unsigned long a = 0x7f0000123000UL, text = a + 5 * PG, b;
+	struct vm_area_struct *v;
+
+	REQUIRE(mm);
+	mm->premap_unknown = true;
+	b = do_mmap(mm, NULL, 0x7f0000100000UL, PG, PROT_READ | PROT_WRITE,
+		    ANON | MAP_FIXED, 0);
+	REQUIRE(b == 0x7f0000100000UL);
+	CHECK_EQ(handle_mm_fault(mm, a, FAULT_FLAG_WRITE), 0);
+	CHECK_EQ(mm->fault_stats.premapped, 1);
+	CHECK_EQ(put_pattern(mm, a, 7), 0);
+	CHECK_EQ(handle_mm_fault(mm, text, FAULT_FLAG_INSTRUCTION), 0);
+	/* present already: nothing to map, but no SIGSEGV either */
+	CHECK_EQ(handle_mm_fault(mm, a, FAULT_FLAG_INSTRUCTION),
+		 VM_FAULT_NOPAGE);
+	CHECK_EQ(mm->fault_stats.segv_accerr, 0);
+	CHECK_EQ(mm->fault_stats.premap_widened, 1);
+	CHECK(has_pattern(mm, a, 7));
+	v = vma_lookup(mm, text);
+	REQUIRE(v);
+	CHECK(v->vm_flags & VM_EXEC);
+	CHECK(v->vm_flags & VM_PREMAPPED);
+	CHECK_UEQ(v->vm_start, b + PG);
+	/* the traced mapping next to it is no part of it, and not widened */
+	v = vma_lookup(mm, b);
+	REQUIRE(v);
+	CHECK_UEQ(v->vm_end, b + PG);
+	CHECK_EQ(handle_mm_fault(mm, b, FAULT_FLAG_INSTRUCTION),
+		 VM_FAULT_SIGSEGV);
+	CHECK_EQ(mm->fault_stats.segv_accerr, 1);
+	/* a traced mprotect: now the kernel's answer is known */
+	CHECK_EQ(do_mprotect(mm, a, PG, PROT_READ), 0);
+	CHECK_EQ(handle_mm_fault(mm, a, FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
+	CHECK_EQ(mm->fault_stats.segv_accerr, 2);
+	CHECK_EQ(handle_mm_fault(mm, text, FAULT_FLAG_WRITE), 0);
+	CHECK_EQ(mm_check(mm), 0);
+	mmput(mm);
+	check_no_leaks();
+}
+
 /* Is @addr of @mm cached in level 1 of this CPU's TLB? */
 static bool tlb_has(struct mm_struct *mm, unsigned long addr)
 {

@@ -75,6 +75,9 @@
 #define VM_LOCKONFAULT	0x00080000UL
 #define VM_ACCOUNT	0x00100000UL
 #define VM_NORESERVE	0x00200000UL
+/* kmm's: made by premap() over an address the trace never mapped; its
+ * protections are unknown, so an access it does not permit yet widens them */
+#define VM_PREMAPPED	0x01000000UL
 #define VM_STACK	VM_GROWSDOWN
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 #define VM_LOCKED_MASK	(VM_LOCKED | VM_LOCKONFAULT)
@@ -120,6 +123,7 @@ struct mm_fault_stats {
 	uint64_t stack_grow;	/* VM_GROWSDOWN expansion */
 	uint64_t oom;		/* no page could be allocated */
 	uint64_t premapped;	/* VMAs made for unknown addresses */
+	uint64_t premap_widened;	/* ... given an access they lacked */
 };
 
 /* A map of unsigned long -> non-NULL pointer (open addressing). */

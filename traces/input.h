@@ -68,4 +68,7 @@ struct kmt_parser *kmt_parser_from_input(struct kmt_input *in,
 					 struct kmt_meta *meta,
 					 struct kmt_error *err);
 
+/* Read every line with the general path only (tests compare the two). */
+void kmt_parser_set_generic(struct kmt_parser *p, bool generic);
+
 #endif /* KMT_INPUT_H */

@@ -66,6 +66,7 @@ struct kmt_parser {
 	uint64_t lineno;
 	uint64_t last_ts;
 	FILE *dat_tmp;		/* .dat converted to text */
+	bool generic;		/* no fast path (tests compare both) */
 	/* the current line's fields */
 	struct field f[MAX_FIELDS];
 	int nf;
@@ -724,11 +725,242 @@ static int decode_vm(struct kmt_parser *p, struct kmt_rec *r,
 	}
 }
 
+/* ---- the fast path: the kmem lines as today's kernels print them ---- */
+
+/*
+ * The commonest events, in the form and field order of current kernels
+ * (kmalloc, kmem_cache_alloc, kfree, kmem_cache_free, mm_page_alloc,
+ * mm_page_free, mm_page_free_batched; see docs/trace-format.md), are read
+ * in one pass over the fields, without the field table.  A line in any
+ * other form -- another field order, a missing or extra field, two blanks,
+ * a value that is not plainly well formed -- makes the fast path give up
+ * (FAST_NO) with nothing changed, and the general path reads it and
+ * reports what is wrong.  Values mean exactly what the general path makes
+ * of them: the same helpers read them.  kmt_fuzz_text() and the unit
+ * tests parse every input both ways and compare.
+ */
+enum { FAST_OK = 0, FAST_NO = 1 };
+
+/* Is @key (a literal, with its '=') at *@s?  Moves past it. */
+#define FAST_KEY(s, e, key) \
+	((size_t)((e) - (s)) > sizeof(key) - 1 && \
+	 !memcmp((s), key, sizeof(key) - 1) && ((s) += sizeof(key) - 1, true))
+
+/*
+ * The value at @s: up to the next blank, which must be followed by
+ * another field (or, for the last field, up to the end of the line).
+ * Empty values and padded ones ("ptr=  (null)") are the general path's.
+ */
+static inline bool fast_val(const char **s, const char *e, bool last,
+			    struct span *v)
+{
+	const char *b = *s, *q;
+
+	if (last) {
+		q = e;
+		if (memchr(b, ' ', (size_t)(e - b)))
+			return false;
+	} else {
+		q = memchr(b, ' ', (size_t)(e - b));
+		if (!q || q + 1 >= e || q[1] == ' ')
+			return false;
+	}
+	if (q == b)
+		return false;
+	*v = (struct span){ b, (size_t)(q - b) };
+	*s = last ? q : q + 1;
+	return true;
+}
+
+/* A decimal value below 2^32 ending at a blank (or at @e if @last). */
+static inline bool fast_u32(const char **s, const char *e, bool last,
+			    uint32_t *out)
+{
+	const char *q = *s;
+	uint64_t x = 0;
+
+	while (q < e && is_digit(*q) && q - *s < 10)
+		x = x * 10 + (uint64_t)(*q++ - '0');
+	if (q == *s || x > UINT32_MAX)
+		return false;
+	if (last ? q != e : (q + 1 >= e || *q != ' ' || q[1] == ' '))
+		return false;
+	*out = (uint32_t)x;
+	*s = last ? q : q + 1;
+	return true;
+}
+
+/*
+ * A hex value of at most 16 digits ending at a blank; a "0x" before it is
+ * allowed if @prefix (a pointer; pfn= has its "0x" in the key).
+ */
+static inline bool fast_hex(const char **s, const char *e, bool prefix,
+			    uint64_t *out)
+{
+	const char *q = *s, *d;
+	uint64_t x = 0;
+	int h;
+
+	if (prefix && e - q > 3 && q[0] == '0' && q[1] == 'x' &&
+	    hexval(q[2]) >= 0)
+		q += 2;
+	for (d = q; q < e && (h = hexval(*q)) >= 0 && q - d < 16; q++)
+		x = x << 4 | (uint64_t)h;
+	if (q == d || q + 1 >= e || *q != ' ' || q[1] == ' ')
+		return false;
+	*out = x;
+	*s = q + 1;
+	return true;
+}
+
+static inline uint32_t intern_span(struct kmt_parser *p, struct span v)
+{
+	/* call_site=0 (old perf, lost symbol): no call site */
+	if (v.n == 1 && v.s[0] == '0')
+		return 0;
+	return kmt_str_intern(p->strs, v.s, v.n);
+}
+
+static inline bool fast_gfp(struct kmt_parser *p, struct span v,
+			    struct kmt_event *ev)
+{
+	char err[96];
+	bool raw;
+
+	if (kmt_gfp_lookup(&p->gfp, v.s, v.n, &ev->u.mem.gfp, &raw, err,
+			   sizeof(err)))
+		return false;
+	if (raw)
+		ev->flags |= KMT_F_GFP_RAW;
+	return true;
+}
+
+/*
+ * kmalloc:          call_site=S ptr=P bytes_req=N bytes_alloc=N
+ *                   gfp_flags=G node=N accounted=B
+ * kmem_cache_alloc: call_site=S ptr=P name=C bytes_req=N ...
+ * kfree:            call_site=S ptr=P
+ * kmem_cache_free:  call_site=S ptr=P name=C
+ */
+static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
+		     const char *e)
+{
+	struct kmt_rec t = *r;
+	struct kmt_event *ev = &t.ev;
+	bool alloc = ev->type == KMT_EV_KMALLOC ||
+		     ev->type == KMT_EV_KMEM_CACHE_ALLOC;
+	bool named = ev->type == KMT_EV_KMEM_CACHE_ALLOC ||
+		     ev->type == KMT_EV_KMEM_CACHE_FREE;
+	struct span site, name = { NULL, 0 }, gfp, v;
+	uint32_t node;
+
+	if (!FAST_KEY(s, e, "call_site=") || !fast_val(&s, e, false, &site) ||
+	    !FAST_KEY(s, e, "ptr="))
+		return FAST_NO;
+	if (!alloc && !named) {
+		if (!fast_val(&s, e, true, &v) || !parse_ptr(v, &t.ptr))
+			return FAST_NO;
+	} else if (!fast_hex(&s, e, true, &t.ptr)) {
+		return FAST_NO;
+	}
+	if (named && (!FAST_KEY(s, e, "name=") ||
+		      !fast_val(&s, e, !alloc, &name)))
+		return FAST_NO;
+	if (alloc) {
+		if (!FAST_KEY(s, e, "bytes_req=") ||
+		    !fast_u32(&s, e, false, &ev->u.mem.bytes_req) ||
+		    !FAST_KEY(s, e, "bytes_alloc=") ||
+		    !fast_u32(&s, e, false, &ev->u.mem.bytes_alloc) ||
+		    !FAST_KEY(s, e, "gfp_flags=") ||
+		    !fast_val(&s, e, false, &gfp) || !FAST_KEY(s, e, "node="))
+			return FAST_NO;
+		/* node=-1 (NUMA_NO_NODE) or a node number */
+		if (e - s > 2 && s[0] == '-' && s[1] == '1' && s[2] == ' ') {
+			ev->u.mem.node = -1;
+			s += 3;
+		} else if (fast_u32(&s, e, false, &node) && node <= 32767) {
+			ev->u.mem.node = (int16_t)node;
+		} else {
+			return FAST_NO;
+		}
+		if (!FAST_KEY(s, e, "accounted=") || memchr(s, ' ', e - s) ||
+		    !fast_gfp(p, gfp, ev))
+			return FAST_NO;
+		ev->flags |= KMT_F_NODE;
+		v = (struct span){ s, (size_t)(e - s) };
+		if (span_eq(v, "true") || span_eq(v, "(1)") || span_eq(v, "1"))
+			ev->flags |= KMT_F_ACCOUNTED;
+		if (!t.ptr)
+			ev->flags |= KMT_F_FAILED;
+	}
+	ev->site = intern_span(p, site);
+	if (named)
+		ev->u.mem.cache = intern_span(p, name);
+	*r = t;
+	return FAST_OK;
+}
+
+/*
+ * mm_page_alloc:        page=P pfn=0xN order=N migratetype=N gfp_flags=G
+ * mm_page_free:         page=P pfn=0xN order=N
+ * mm_page_free_batched: page=P pfn=0xN order=0
+ */
+static int fast_page(struct kmt_parser *p, struct kmt_rec *r, const char *s,
+		     const char *e)
+{
+	struct kmt_rec t = *r;
+	struct kmt_event *ev = &t.ev;
+	bool alloc = ev->type == KMT_EV_MM_PAGE_ALLOC;
+	struct span page, gfp;
+	uint32_t order, mt;
+
+	if (!FAST_KEY(s, e, "page=") || !fast_val(&s, e, false, &page) ||
+	    !FAST_KEY(s, e, "pfn=0x") || !fast_hex(&s, e, false, &t.ptr) ||
+	    !FAST_KEY(s, e, "order=") ||
+	    !fast_u32(&s, e, !alloc, &order) || order > KMT_MAX_ORDER)
+		return FAST_NO;
+	ev->u.mem.order = (uint8_t)order;
+	ev->u.mem.bytes_alloc = page_bytes(p, order);
+	if (alloc) {
+		if (!FAST_KEY(s, e, "migratetype=") ||
+		    !fast_u32(&s, e, false, &mt) || mt > 255 ||
+		    !FAST_KEY(s, e, "gfp_flags=") ||
+		    !fast_val(&s, e, true, &gfp) || !fast_gfp(p, gfp, ev))
+			return FAST_NO;
+		ev->u.mem.migratetype = (uint8_t)mt;
+		ev->u.mem.bytes_req = ev->u.mem.bytes_alloc;
+		if (span_eq(page, "(nil)") || span_eq(page, "(null)") ||
+		    span_eq(page, "0"))
+			ev->flags |= KMT_F_FAILED;
+	}
+	*r = t;
+	return FAST_OK;
+}
+
 static int decode_event(struct kmt_parser *p, struct kmt_rec *r,
 			const char *fs, const char *fe, const char *ret)
 {
 	struct kmt_event *ev = &r->ev;
 
+	switch (ev->type) {
+	case KMT_EV_KMALLOC:
+	case KMT_EV_KMEM_CACHE_ALLOC:
+	case KMT_EV_KFREE:
+	case KMT_EV_KMEM_CACHE_FREE:
+		if (!p->generic && fs < fe && *fs == ' ' &&
+		    fast_slab(p, r, fs + 1, fe) == FAST_OK)
+			return 0;
+		break;
+	case KMT_EV_MM_PAGE_ALLOC:
+	case KMT_EV_MM_PAGE_FREE:
+	case KMT_EV_MM_PAGE_FREE_BATCHED:
+		if (!p->generic && fs < fe && *fs == ' ' &&
+		    fast_page(p, r, fs + 1, fe) == FAST_OK)
+			return 0;
+		break;
+	default:
+		break;
+	}
 	scan_fields(p, fs, fe);
 	switch (ev->type) {
 	case KMT_EV_KMALLOC:
@@ -1266,6 +1498,11 @@ int kmt_parser_next(struct kmt_parser *p, struct kmt_rec *rec,
 		snprintf(err->msg, sizeof(err->msg), "%s", p->msg);
 		return -1;
 	}
+}
+
+void kmt_parser_set_generic(struct kmt_parser *p, bool generic)
+{
+	p->generic = generic;
 }
 
 const struct kmt_counts *kmt_parser_counts(const struct kmt_parser *p)

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "config.h"
+#include "kmt/fuzz.h"
 #include "kmt/trace.h"
 #include "util.h"
 
@@ -580,5 +582,138 @@ TEST(wild_traces)
 		kmt_strtab_free(&strs);
 		kmt_meta_free(&meta);
 		free(buf);
+	}
+}
+
+/*
+ * The fast path (today's kmem lines read in one pass) gives up on anything
+ * unusual and leaves it to the general path: on near-misses of each
+ * field, both must read the same records and report the same errors.
+ */
+static const char *const near_miss[] = {
+	"call_site=f+0x1/0x2 ptr=ffff888100db3160 bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f+0x1/0x2 ptr=0x00000000e70e10e0 bytes_req=416 "
+	"bytes_alloc=512 gfp_flags=GFP_KERNEL|__GFP_ZERO node=0 "
+	"accounted=true",
+	"call_site=0 ptr=0 bytes_req=8 bytes_alloc=8 gfp_flags=0x400cc0 "
+	"node=3 accounted=(1)",
+	"call_site=f ptr=  (null) bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f ptr=0x0x1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=false",
+	"call_site=f ptr=0X12 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=false",
+	"call_site=f ptr=11112222333344445 bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=0x10 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=4294967296 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=4294967295 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=99999999999 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc= gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_BOGUS "
+	"node=-1 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-01 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=40000 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=32767 accounted=1",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=32768 accounted=1",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-2 accounted=false",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=true node=2",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1  accounted=true",
+	"call_site=f ptr=1\tbytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=true",
+	"call_site=f ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL",
+	"call_site= ptr=1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL "
+	"node=-1 accounted=true",
+	"call_site=f ptr=1 name=kmalloc-8 bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=true",
+	"call_site=f ptr=1 name=0 bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=true",
+	"call_site=f ptr=1 name= bytes_req=8 bytes_alloc=8 "
+	"gfp_flags=GFP_KERNEL node=-1 accounted=true",
+	"call_site=f ptr=1", "call_site=f ptr=(null)", "call_site=f ptr=",
+	"call_site=f ptr=1 name=filp", "call_site=f ptr=(null) name=filp",
+	"call_site=f ptr=1 name=filp extra", "ptr=1 call_site=f",
+	"page=ffffea0005ad2a40 pfn=0x16b4a9 order=0 migratetype=0 "
+	"gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP",
+	"page=(nil) pfn=0x0 order=3 migratetype=1 gfp_flags=GFP_KERNEL",
+	"page=0 pfn=0x0 order=3 migratetype=1 gfp_flags=GFP_KERNEL",
+	"page=x pfn=1234 order=3 migratetype=1 gfp_flags=GFP_KERNEL",
+	"page=x pfn=0x0x1 order=3 migratetype=1 gfp_flags=GFP_KERNEL",
+	"page=x pfn=0x1 order=17 migratetype=1 gfp_flags=GFP_KERNEL",
+	"page=x pfn=0x1 order=16 migratetype=256 gfp_flags=GFP_KERNEL",
+	"page=x pfn=0x1 order=1 migratetype=255 gfp_flags=",
+	"page=x pfn=0x1 order=1", "page=x pfn=0x1 order=", "page=x pfn=0x",
+	"page=x pfn=0x1 order=1 extra", "page=x pfn=0x1 order=-1",
+};
+
+TEST(fast_path_agrees_with_general_path)
+{
+	static const char *const events[] = {
+		"kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free",
+		"mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+	};
+	static const char *const corpus[] = {
+		"compile", "forkexec", "lifecycle", "mmap", "network", "tar",
+	};
+	char line[512], path[512];
+
+	for (size_t i = 0; i < sizeof(near_miss) / sizeof(near_miss[0]); i++)
+		for (size_t k = 0; k < sizeof(events) / sizeof(events[0]);
+		     k++) {
+			int n = snprintf(line, sizeof(line),
+					 "  a-1 [001] .....  5.000001: %s: %s"
+					 "\r\n", events[k], near_miss[i]);
+
+			for (int l = 0; l < 2; l++)
+				if (kmt_text_paths_differ(NULL,
+						(const uint8_t *)line,
+						(size_t)n, l))
+					th_fail(__FILE__, __LINE__,
+						"fast and general paths "
+						"differ on '%s'", line);
+		}
+	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		size_t len;
+		char *buf;
+
+		snprintf(path, sizeof(path), "tests/data/wild-traces/%s",
+			 wild[i].file);
+		buf = read_file(th_srcpath(path), &len);
+		REQUIRE(buf);
+		len = strip(buf, len, wild[i].strip);
+		for (int l = 0; l < 2; l++)
+			if (kmt_text_paths_differ(NULL, (const uint8_t *)buf,
+						  len, l))
+				th_fail(__FILE__, __LINE__,
+					"%s: fast and general paths differ",
+					wild[i].file);
+		free(buf);
+	}
+	for (size_t i = 0; HAVE_ZSTD && i < sizeof(corpus) / sizeof(corpus[0]);
+	     i++) {
+		uint64_t at;
+
+		snprintf(path, sizeof(path), "traces/corpus/%s-tiny.trace.zst",
+			 corpus[i]);
+		at = kmt_text_paths_differ(th_srcpath(path), NULL, 0, false);
+		if (at)
+			th_fail(__FILE__, __LINE__, "%s: fast and general "
+				"paths differ at line %llu", path,
+				(unsigned long long)at);
 	}
 }

@@ -56,6 +56,21 @@ struct field {
 	uint32_t tag;		/* key_tag(): compared before the bytes */
 };
 
+#define GFP_SLOT_BITS 4
+#define STR_SLOT_BITS 7
+
+struct gfp_slot {
+	char text[54];
+	uint8_t n, flags;
+	gfp_t gfp;
+};
+
+struct str_slot {
+	const char *s;		/* the table's copy */
+	size_t n;
+	uint32_t id;
+};
+
 struct kmt_parser {
 	struct kmt_input in;
 	struct kmt_opts opts;
@@ -67,6 +82,8 @@ struct kmt_parser {
 	uint64_t last_ts;
 	FILE *dat_tmp;		/* .dat converted to text */
 	bool generic;		/* no fast path (tests compare both) */
+	struct str_slot str_slot[1 << STR_SLOT_BITS];
+	struct gfp_slot gfp_slot[1 << GFP_SLOT_BITS];
 	/* the current line's fields */
 	struct field f[MAX_FIELDS];
 	int nf;
@@ -85,23 +102,52 @@ static inline bool is_digit(char c)
 	return (unsigned char)(c - '0') < 10;
 }
 
+/* Character classes, one load each: 1 + hex digit value, or C_IDENT. */
+#define C_IDENT 0x80
+#define C_HEXV 0x1f
+#define H(v) (((v) + 1) | C_IDENT)
+static const uint8_t cclass[256] = {
+	['0'] = H(0), ['1'] = H(1), ['2'] = H(2), ['3'] = H(3), ['4'] = H(4),
+	['5'] = H(5), ['6'] = H(6), ['7'] = H(7), ['8'] = H(8), ['9'] = H(9),
+	['a'] = H(10), ['b'] = H(11), ['c'] = H(12), ['d'] = H(13),
+	['e'] = H(14), ['f'] = H(15), ['A'] = H(10), ['B'] = H(11),
+	['C'] = H(12), ['D'] = H(13), ['E'] = H(14), ['F'] = H(15),
+	['g' ... 'z'] = C_IDENT, ['G' ... 'Z'] = C_IDENT, ['_'] = C_IDENT,
+};
+#undef H
+
 static inline bool is_ident(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c == '_';
+	return cclass[(unsigned char)c] & C_IDENT;
 }
 
 static inline int hexval(char c)
 {
-	if (is_digit(c))
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	return (int)(cclass[(unsigned char)c] & C_HEXV) - 1;
 }
 
-static bool span_eq(struct span a, const char *s)
+/* Past the blanks at @s (eight at a time while they are spaces). */
+static inline const char *skip_blanks(const char *s, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - s >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		w ^= 0x2020202020202020ull;
+		if (w) {
+			s += __builtin_ctzll(w) >> 3;
+			break;
+		}
+		s += 8;
+	}
+#endif
+	while (s < e && is_space(*s))
+		s++;
+	return s;
+}
+
+static inline bool span_eq(struct span a, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -179,14 +225,22 @@ static bool parse_ptr(struct span v, uint64_t *out)
 
 static uint8_t name_slot[512];
 static uint8_t name_len[KMT_EV_NR];
+static const char *name_str[KMT_EV_NR];
 
-static uint32_t name_hash(const char *s, size_t n)
+/* The length and the first and last eight bytes (or fewer) mixed. */
+static inline uint32_t name_hash(const char *s, size_t n)
 {
-	uint32_t h = 5381;
+	uint64_t a = 0, b = 0;
 
-	for (size_t i = 0; i < n; i++)
-		h = h * 33 + (unsigned char)s[i];
-	return (h ^ (h >> 9)) & 511;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			a = a << 8 | (unsigned char)s[i];
+	}
+	a = (a ^ b * 31 ^ n) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(a >> 55);
 }
 
 static void name_table_init(void)
@@ -199,6 +253,7 @@ static void name_table_init(void)
 		const char *n = kmt_event_name((enum kmt_event_type)i);
 		uint32_t h = name_hash(n, strlen(n));
 
+		name_str[i] = n;
 		name_len[i] = (uint8_t)strlen(n);
 		while (name_slot[h])
 			h = (h + 1) & 511;
@@ -207,15 +262,14 @@ static void name_table_init(void)
 	done = true;
 }
 
-static enum kmt_event_type name_lookup(const char *s, size_t n)
+static inline enum kmt_event_type name_lookup(const char *s, size_t n)
 {
 	uint32_t h = name_hash(s, n);
 
 	for (; name_slot[h]; h = (h + 1) & 511) {
 		unsigned int t = name_slot[h];
 
-		if (name_len[t] == n &&
-		    !memcmp(kmt_event_name((enum kmt_event_type)t), s, n))
+		if (name_len[t] == n && !memcmp(name_str[t], s, n))
 			return (enum kmt_event_type)t;
 	}
 	return KMT_EV_NONE;
@@ -406,23 +460,60 @@ static int get_ptr(struct kmt_parser *p, const char *key, uint64_t *out)
 	return 0;
 }
 
-static int get_gfp(struct kmt_parser *p, struct kmt_event *ev)
+/* "ab..yz" and its length mixed: the slot of a small cache */
+static inline uint32_t ends_hash(const char *s, size_t n, int bits)
 {
-	const struct span *v;
+	uint64_t a, b;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, s + n - 8, 8);
+	return (uint32_t)(((a ^ b * 31 ^ n) * 0x9e3779b97f4a7c15ull) >>
+			  (64 - bits));
+}
+
+/*
+ * gfp_flags text into @ev; false with the error in p->msg.  The values
+ * met last are cached by their text (a trace has a few dozen of them).
+ */
+static bool gfp_value(struct kmt_parser *p, struct span v,
+		      struct kmt_event *ev)
+{
+	struct gfp_slot *c = NULL;
 	char err[96];
 	bool raw;
 
-	if (need(p, "gfp_flags", &v))
-		return -1;
-	if (kmt_gfp_lookup(&p->gfp, v->s, v->n, &ev->u.mem.gfp, &raw, err,
+	if (v.n >= 8 && v.n <= sizeof(c->text)) {
+		c = &p->gfp_slot[ends_hash(v.s, v.n, GFP_SLOT_BITS)];
+		if (c->n == v.n && !memcmp(c->text, v.s, v.n)) {
+			ev->u.mem.gfp = c->gfp;
+			ev->flags |= c->flags;
+			return true;
+		}
+	}
+	if (kmt_gfp_lookup(&p->gfp, v.s, v.n, &ev->u.mem.gfp, &raw, err,
 			   sizeof(err))) {
 		p->why = KMT_SKIP_BAD_GFP;
 		snprintf(p->msg, sizeof(p->msg), "gfp_flags: %s", err);
-		return -1;
+		return false;
 	}
 	if (raw)
 		ev->flags |= KMT_F_GFP_RAW;
-	return 0;
+	if (c) {
+		memcpy(c->text, v.s, v.n);
+		c->n = (uint8_t)v.n;
+		c->gfp = ev->u.mem.gfp;
+		c->flags = raw ? KMT_F_GFP_RAW : 0;
+	}
+	return true;
+}
+
+static int get_gfp(struct kmt_parser *p, struct kmt_event *ev)
+{
+	const struct span *v;
+
+	if (need(p, "gfp_flags", &v))
+		return -1;
+	return gfp_value(p, *v, ev) ? 0 : -1;
 }
 
 static int get_node(struct kmt_parser *p, struct kmt_event *ev)
@@ -453,14 +544,33 @@ static void get_accounted(struct kmt_parser *p, struct kmt_event *ev)
 		ev->flags |= KMT_F_ACCOUNTED;
 }
 
+/*
+ * The string @v's id in p->strs, through a small cache of the strings met
+ * last (call sites and cache names repeat) before the table's hash.
+ */
+static inline uint32_t intern_span(struct kmt_parser *p, struct span v)
+{
+	struct str_slot *c;
+
+	/* call_site=0 (old perf, lost symbol): no call site */
+	if (v.n == 1 && v.s[0] == '0')
+		return 0;
+	if (v.n < 8)
+		return kmt_str_intern(p->strs, v.s, v.n);
+	c = &p->str_slot[ends_hash(v.s, v.n, STR_SLOT_BITS)];
+	if (c->n == v.n && !memcmp(c->s, v.s, v.n))
+		return c->id;
+	c->id = kmt_str_intern(p->strs, v.s, v.n);
+	c->s = p->strs->str[c->id];
+	c->n = v.n;
+	return c->id;
+}
+
 static uint32_t intern_field(struct kmt_parser *p, const char *key)
 {
 	const struct span *v = field(p, key);
 
-	/* call_site=0 (old perf, lost symbol): no call site */
-	if (!v || span_eq(*v, "0"))
-		return 0;
-	return kmt_str_intern(p->strs, v->s, v->n);
+	return v ? intern_span(p, *v) : 0;
 }
 
 static int get_order(struct kmt_parser *p, struct kmt_event *ev,
@@ -747,6 +857,19 @@ enum { FAST_OK = 0, FAST_NO = 1 };
 	 !memcmp((s), key, sizeof(key) - 1) && ((s) += sizeof(key) - 1, true))
 
 /*
+ * Does a value end at @q: at the end of the line if @last, else at a
+ * single blank before the next field?  Then *@s moves to that field.
+ */
+static inline bool fast_end(const char **s, const char *q, const char *e,
+			    bool last)
+{
+	if (last ? q != e : (e - q < 2 || *q != ' ' || q[1] == ' '))
+		return false;
+	*s = last ? q : q + 1;
+	return true;
+}
+
+/*
  * The value at @s: up to the next blank, which must be followed by
  * another field (or, for the last field, up to the end of the line).
  * Empty values and padded ones ("ptr=  (null)") are the general path's.
@@ -754,25 +877,19 @@ enum { FAST_OK = 0, FAST_NO = 1 };
 static inline bool fast_val(const char **s, const char *e, bool last,
 			    struct span *v)
 {
-	const char *b = *s, *q;
+	const char *b = *s, *q = memchr(b, ' ', (size_t)(e - b));
 
-	if (last) {
+	if (last ? q != NULL : q == NULL)
+		return false;
+	if (last)
 		q = e;
-		if (memchr(b, ' ', (size_t)(e - b)))
-			return false;
-	} else {
-		q = memchr(b, ' ', (size_t)(e - b));
-		if (!q || q + 1 >= e || q[1] == ' ')
-			return false;
-	}
-	if (q == b)
+	if (q == b || !fast_end(s, q, e, last))
 		return false;
 	*v = (struct span){ b, (size_t)(q - b) };
-	*s = last ? q : q + 1;
 	return true;
 }
 
-/* A decimal value below 2^32 ending at a blank (or at @e if @last). */
+/* A decimal value below 2^32. */
 static inline bool fast_u32(const char **s, const char *e, bool last,
 			    uint32_t *out)
 {
@@ -781,57 +898,45 @@ static inline bool fast_u32(const char **s, const char *e, bool last,
 
 	while (q < e && is_digit(*q) && q - *s < 10)
 		x = x * 10 + (uint64_t)(*q++ - '0');
-	if (q == *s || x > UINT32_MAX)
-		return false;
-	if (last ? q != e : (q + 1 >= e || *q != ' ' || q[1] == ' '))
+	if (q == *s || x > UINT32_MAX || !fast_end(s, q, e, last))
 		return false;
 	*out = (uint32_t)x;
-	*s = last ? q : q + 1;
 	return true;
 }
 
 /*
- * A hex value of at most 16 digits ending at a blank; a "0x" before it is
- * allowed if @prefix (a pointer; pfn= has its "0x" in the key).
+ * A hex value of at most 16 digits; a "0x" before it is allowed if
+ * @prefix (a pointer; pfn= has its "0x" in the key).
  */
 static inline bool fast_hex(const char **s, const char *e, bool prefix,
-			    uint64_t *out)
+			    bool last, uint64_t *out)
 {
 	const char *q = *s, *d;
+	unsigned int bad = 0;
 	uint64_t x = 0;
 	int h;
 
-	if (prefix && e - q > 3 && q[0] == '0' && q[1] == 'x' &&
+	if (prefix && e - q > 2 && q[0] == '0' && q[1] == 'x' &&
 	    hexval(q[2]) >= 0)
 		q += 2;
-	for (d = q; q < e && (h = hexval(*q)) >= 0 && q - d < 16; q++)
-		x = x << 4 | (uint64_t)h;
-	if (q == d || q + 1 >= e || *q != ' ' || q[1] == ' ')
+	if (e - q >= 16 && (q + 16 == e || q[16] == ' ')) {
+		/* a 64-bit pointer: 16 digits, without a branch per digit */
+		for (int i = 0; i < 16; i++) {
+			unsigned int c = cclass[(unsigned char)q[i]] & C_HEXV;
+
+			bad |= c == 0;
+			x = x << 4 | (uint64_t)((c - 1) & 15);
+		}
+		q += 16;
+	} else {
+		for (d = q; q < e && (h = hexval(*q)) >= 0 && q - d < 16; q++)
+			x = x << 4 | (uint64_t)h;
+		if (q == d)
+			return false;
+	}
+	if (bad || !fast_end(s, q, e, last))
 		return false;
 	*out = x;
-	*s = q + 1;
-	return true;
-}
-
-static inline uint32_t intern_span(struct kmt_parser *p, struct span v)
-{
-	/* call_site=0 (old perf, lost symbol): no call site */
-	if (v.n == 1 && v.s[0] == '0')
-		return 0;
-	return kmt_str_intern(p->strs, v.s, v.n);
-}
-
-static inline bool fast_gfp(struct kmt_parser *p, struct span v,
-			    struct kmt_event *ev)
-{
-	char err[96];
-	bool raw;
-
-	if (kmt_gfp_lookup(&p->gfp, v.s, v.n, &ev->u.mem.gfp, &raw, err,
-			   sizeof(err)))
-		return false;
-	if (raw)
-		ev->flags |= KMT_F_GFP_RAW;
 	return true;
 }
 
@@ -857,12 +962,8 @@ static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 	if (!FAST_KEY(s, e, "call_site=") || !fast_val(&s, e, false, &site) ||
 	    !FAST_KEY(s, e, "ptr="))
 		return FAST_NO;
-	if (!alloc && !named) {
-		if (!fast_val(&s, e, true, &v) || !parse_ptr(v, &t.ptr))
-			return FAST_NO;
-	} else if (!fast_hex(&s, e, true, &t.ptr)) {
+	if (!fast_hex(&s, e, true, !alloc && !named, &t.ptr))
 		return FAST_NO;
-	}
 	if (named && (!FAST_KEY(s, e, "name=") ||
 		      !fast_val(&s, e, !alloc, &name)))
 		return FAST_NO;
@@ -884,7 +985,7 @@ static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 			return FAST_NO;
 		}
 		if (!FAST_KEY(s, e, "accounted=") || memchr(s, ' ', e - s) ||
-		    !fast_gfp(p, gfp, ev))
+		    !gfp_value(p, gfp, ev))
 			return FAST_NO;
 		ev->flags |= KMT_F_NODE;
 		v = (struct span){ s, (size_t)(e - s) };
@@ -915,7 +1016,7 @@ static int fast_page(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 	uint32_t order, mt;
 
 	if (!FAST_KEY(s, e, "page=") || !fast_val(&s, e, false, &page) ||
-	    !FAST_KEY(s, e, "pfn=0x") || !fast_hex(&s, e, false, &t.ptr) ||
+	    !FAST_KEY(s, e, "pfn=0x") || !fast_hex(&s, e, false, false, &t.ptr) ||
 	    !FAST_KEY(s, e, "order=") ||
 	    !fast_u32(&s, e, !alloc, &order) || order > KMT_MAX_ORDER)
 		return FAST_NO;
@@ -925,7 +1026,7 @@ static int fast_page(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 		if (!FAST_KEY(s, e, "migratetype=") ||
 		    !fast_u32(&s, e, false, &mt) || mt > 255 ||
 		    !FAST_KEY(s, e, "gfp_flags=") ||
-		    !fast_val(&s, e, true, &gfp) || !fast_gfp(p, gfp, ev))
+		    !fast_val(&s, e, true, &gfp) || !gfp_value(p, gfp, ev))
 			return FAST_NO;
 		ev->u.mem.migratetype = (uint8_t)mt;
 		ev->u.mem.bytes_req = ev->u.mem.bytes_alloc;
@@ -993,7 +1094,7 @@ static int decode_event(struct kmt_parser *p, struct kmt_rec *r,
 /* ---- line structure ---- */
 
 /* "123.456789:" at @s: ns in @ts, returns the end (past ':') or NULL. */
-static const char *parse_ts(const char *s, const char *e, uint64_t *ts)
+static const char *parse_ts_slow(const char *s, const char *e, uint64_t *ts)
 {
 	uint64_t sec = 0, frac = 0;
 	int fd = 0;
@@ -1028,6 +1129,33 @@ static const char *parse_ts(const char *s, const char *e, uint64_t *ts)
 	}
 	if (s >= e || *s != ':')
 		return NULL;
+	return s + 1;
+}
+
+/*
+ * The same for the usual form, seconds of at most 10 digits (no overflow
+ * in ns) and a fraction of at most 9; anything else goes the slow way.
+ */
+static inline const char *parse_ts(const char *s, const char *e,
+				   uint64_t *ts)
+{
+	static const uint64_t scale[10] = {
+		1000000000, 100000000, 10000000, 1000000, 100000, 10000,
+		1000, 100, 10, 1,
+	};
+	const char *b = s, *f;
+	uint64_t sec = 0, frac = 0;
+
+	while (s < e && is_digit(*s) && s - b < 10)
+		sec = sec * 10 + (uint64_t)(*s++ - '0');
+	if (s == b || s >= e || *s != '.')
+		return parse_ts_slow(b, e, ts);
+	f = ++s;
+	while (s < e && is_digit(*s) && s - f < 9)
+		frac = frac * 10 + (uint64_t)(*s++ - '0');
+	if (s == f || s >= e || *s != ':')
+		return parse_ts_slow(b, e, ts);
+	*ts = sec * 1000000000ull + frac * scale[s - f];
 	return s + 1;
 }
 
@@ -1213,8 +1341,7 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 
 	while (e > s && (is_space(e[-1]) || e[-1] == '\r'))
 		e--;
-	while (s < e && is_space(*s))
-		s++;
+	s = skip_blanks(s, e);
 	if (s == e)
 		return 0;
 	if (*s == '#') {
@@ -1233,10 +1360,7 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 	}
 	if (header) {
 		r->ev.pid = parse_pid(s, b);
-		q = b;
-		while (q < e && *q != ']')
-			q++;
-		q++;
+		/* q is past the ']' */
 		while (q < e && is_space(*q))
 			q++;
 		ne = parse_ts(q, e, &ts);

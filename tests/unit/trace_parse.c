@@ -645,6 +645,13 @@ static const char *const near_miss[] = {
 	"gfp_flags=GFP_KERNEL node=-1 accounted=true",
 	"call_site=f ptr=1 name= bytes_req=8 bytes_alloc=8 "
 	"gfp_flags=GFP_KERNEL node=-1 accounted=true",
+	"call_site=f ptr=ffff88810085dg80 name=filp",
+	"call_site=f ptr=FFFF88810085DA80 name=filp",
+	"call_site=f ptr=0xffff88810085da80 name=filp",
+	"call_site=f ptr=ffff88810085da80  name=filp",
+	"call_site=f ptr=ffff88810085da801 name=filp",
+	"call_site=getname_flags.part.0+0x24/0x1f0 ptr=1 name=names_cache",
+	"call_site=getname_flags.part.0+0x24/0x1f0 ptr=1 name=names_cachf",
 	"call_site=f ptr=1", "call_site=f ptr=(null)", "call_site=f ptr=",
 	"call_site=f ptr=1 name=filp", "call_site=f ptr=(null) name=filp",
 	"call_site=f ptr=1 name=filp extra", "ptr=1 call_site=f",

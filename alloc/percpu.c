@@ -50,7 +50,7 @@
 #define PCPU_SLOT_BASE_SHIFT		5
 #define PCPU_SLOT_FAIL_THRESHOLD	3
 #define BITS_PER_LONG			64
-#define BITS_TO_LONGS(n)		(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 size_t pcpu_unit_size;
 struct pcpu_chunk *pcpu_first_chunk;
@@ -1286,7 +1286,9 @@ int pcpu_init(const struct pcpu_config *cfg)
 	pcpu_unit_size = roundup_pow_of_two(max_t(size_t, size_sum,
 						  PCPU_MIN_UNIT_SIZE));
 	pcpu_unit_pages = (int)(pcpu_unit_size >> PAGE_SHIFT);
-	pcpu_nr_units = kmm_nr_cpus();
+	pcpu_nr_units = pcpu_cfg.nr_units ? pcpu_cfg.nr_units : kmm_nr_cpus();
+	if (pcpu_nr_units < kmm_nr_cpus() || pcpu_nr_units > KMM_MAX_CPUS)
+		return -EINVAL;
 	pcpu_cfg.static_size = static_size;
 	pcpu_cfg.reserved_size = reserved;
 	pcpu_cfg.dyn_size = dyn;
@@ -1379,6 +1381,23 @@ unsigned long pcpu_nr_pages(void)
 unsigned long pcpu_nr_chunks(void)
 {
 	return pstats.nr_chunks;
+}
+
+void pcpu_live(uint64_t *areas, uint64_t *bytes)
+{
+	struct pcpu_chunk *chunk;
+	uint64_t b = 0;
+
+	pthread_mutex_lock(&pcpu_lock);
+	*areas = pcpu_is_ready ? pstats.nr_cur_alloc : 0;
+	if (pcpu_is_ready)
+		list_for_each_entry(chunk, &pcpu_all_chunks, all)
+			b += ((uint64_t)chunk->nr_pages << PAGE_SHIFT) -
+			     (uint64_t)chunk->start_offset -
+			     (uint64_t)chunk->end_offset -
+			     (uint64_t)chunk->free_bytes;
+	pthread_mutex_unlock(&pcpu_lock);
+	*bytes = b * (uint64_t)pcpu_nr_units;
 }
 
 void pcpu_get_stats(uint64_t out[NR_PCPU_STAT_ITEMS])
@@ -1518,7 +1537,8 @@ static int pcpu_check_chunk(struct pcpu_chunk *chunk, FILE *fp,
 		CHK(test_bit(chunk->bound_map, b),
 		    "allocated run at bit %d has no boundary bit", b);
 		e = find_next_bit(chunk->bound_map, nbits + 1, b + 1);
-		CHK(e <= nbits && find_next_zero_bit(chunk->alloc_map, e, b) >= e,
+		CHK(e <= nbits &&
+		    find_next_zero_bit(chunk->alloc_map, e, b) >= e,
 		    "area at bit %d: free bits before its end %d", b, e);
 		if (b >= vis_start && e <= vis_end) {
 			(*nr_areas)++;

@@ -29,6 +29,9 @@
 
 enum replay_touch { TOUCH_NONE, TOUCH_FIRST, TOUCH_ALL };
 
+/* Fidelity kinds: kmalloc class, cache size, page order, percpu bytes */
+#define REPLAY_FID_NR	4
+
 struct replay_opts {
 	bool percpu;		/* --threads percpu (else one thread) */
 	bool untimed;		/* --untimed: no per-op timing */
@@ -125,7 +128,8 @@ struct replay_result {
 	uint64_t cls_req[RCLASS_NR], cls_usable[RCLASS_NR];
 	uint64_t cache_req[REPLAY_MAX_SLAB_INFO];
 	uint64_t cache_usable[REPLAY_MAX_SLAB_INFO];
-	uint64_t fid_agree[3], fid_total[3];	/* kmalloc, cache, order */
+	/* kmalloc class, cache size, page order, percpu bytes */
+	uint64_t fid_agree[REPLAY_FID_NR], fid_total[REPLAY_FID_NR];
 	uint64_t fid_other;		/* disagreements not listed */
 	uint64_t peak_footprint, end_footprint;
 	uint64_t end_live_objects, end_live_bytes;	/* freed at the end */

@@ -19,8 +19,12 @@
  *				cache made for each name= of the trace, its
  *				alignment and flags chosen so that its size is
  *				the traced bytes_alloc (where any choice does)
- *	percpu_alloc/free	kmalloc(size) / kfree(): kmm has no per-CPU
- *				area allocator, so these measure kmalloc
+ *	percpu_alloc/free	__alloc_percpu_gfp(size, align, gfp) (or
+ *				__alloc_reserved_percpu for reserved=1) /
+ *				free_percpu() on kmm's per-CPU area
+ *				allocator (percpu.h), one unit per CPU;
+ *				align from the trace (4 when not printed),
+ *				__GFP_NOWARN added
  *	page_alloc/page_free	alloc_pages(gfp, order) / __free_pages()
  *	vmalloc/vfree		vmalloc(size) / vfree(); alloc_vmap_area's
  *				size less its guard page
@@ -37,7 +41,7 @@
  * --touch goes through kmm's per-CPU TLB model at the simulated kernel
  * addresses (direct map with its page sizes, vmalloc space with 4 KiB).
  *
- * The invariant checkers (slab, buddy, vmalloc) run at the end of every
+ * The invariant checkers (slab, buddy, vmalloc, percpu) run at the end of every
  * replay, and with --verify also every 65536 events of a one-thread
  * replay; the problems they find are part of the results.
  */
@@ -51,6 +55,7 @@
 #include "kmm/mm.h"
 #include "kmm/mmzone.h"
 #include "kmm/page.h"
+#include "kmm/percpu.h"
 #include "kmm/pgtable.h"
 #include "kmm/slab.h"
 #include "kmm/tlb.h"
@@ -58,6 +63,7 @@
 #include "replay_loop.h"
 
 static long kmm_pages_at_start;
+static long kmm_pcpu_pages_at_start;
 static struct kmem_cache **kmm_caches;	/* by replay cache index */
 static unsigned int kmm_nr_caches;
 
@@ -129,10 +135,36 @@ static uint64_t host_memory(void)
 				     : 1ULL << 30;
 }
 
+/*
+ * Units of the traced kernel's percpu chunks (its possible CPUs): the
+ * smallest bytes_alloc / size of its percpu allocations (memcg accounting
+ * only adds to some), at least @nr_cpus.
+ */
+static int pcpu_traced_units(const struct replay_image *im, int nr_cpus)
+{
+	const struct replay_ev *ev = replay_events(im);
+	uint64_t best = 0;
+
+	for (uint64_t i = 0; i < im->nr_ev; i++) {
+		const struct replay_ev *e = &ev[i];
+		uint32_t size = ALIGN(e->size, (uint32_t)PCPU_MIN_ALLOC_SIZE);
+
+		if (e->op != ROP_PERCPU_ALLOC || !size || !e->size_alloc ||
+		    e->size_alloc % size)
+			continue;
+		if (!best || e->size_alloc / size < best)
+			best = e->size_alloc / size;
+	}
+	if (best > KMM_MAX_CPUS)
+		best = KMM_MAX_CPUS;
+	return best > (uint64_t)nr_cpus ? (int)best : nr_cpus;
+}
+
 static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		    char *err, size_t errlen)
 {
 	struct kmm_config cfg;
+	struct pcpu_config pcfg;
 	uint64_t mem = 1ULL << 30, want = 2 * im->peak_live_bytes + (256 << 20);
 	uint64_t prefault = 2 * im->peak_live_bytes + (64 << 20);
 	const struct replay_ev *ev = replay_events(im);
@@ -166,16 +198,19 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 		return 70;
 	}
 	kmm_misuse_abort = false;
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.nr_units = pcpu_traced_units(im, cfg.nr_cpus);
 	if (kmm_kernel_pgtable_init() || kmem_cache_init() || vmalloc_init() ||
-	    tlb_model_init(NULL) || mm_subsys_init()) {
+	    tlb_model_init(NULL) || mm_subsys_init() || pcpu_init(&pcfg)) {
 		snprintf(err, errlen, "cannot set up the kernel address space, "
-			 "slab allocator, vmalloc or TLB model");
+			 "slab allocator, vmalloc, TLB model or percpu areas");
 		return 70;
 	}
 	ret = create_caches(im, err, errlen);
 	if (ret)
 		return ret;
 	kmm_pages_at_start = buddy_pages_allocated();
+	kmm_pcpu_pages_at_start = (long)pcpu_nr_pages();
 	return 0;
 }
 
@@ -184,6 +219,7 @@ static void kmm_exit(void)
 	mm_task_exit_all();
 	mm_subsys_exit();
 	tlb_model_exit();
+	pcpu_exit();
 	vmalloc_exit();
 	kmem_cache_exit();
 	kmm_kernel_pgtable_exit();
@@ -214,13 +250,17 @@ static void *kmm_alloc(const struct replay_ev *e)
 	struct page *page;
 
 	/* the slab's slow paths overwrite it; other ops have no path */
-	kmm_last_alloc_path = e->op <= ROP_KMEM_CACHE_ALLOC ||
-			      e->op == ROP_PERCPU_ALLOC ? SLAB_PATH_FAST :
+	kmm_last_alloc_path = e->op <= ROP_KMEM_CACHE_ALLOC ? SLAB_PATH_FAST :
 			      (enum slab_path)-1;
 	switch (e->op) {
 	case ROP_KMALLOC:
-	case ROP_PERCPU_ALLOC:
 		return kmalloc(e->size, kmm_gfp(e));
+	case ROP_PERCPU_ALLOC:
+		if (e->flags & REV_F_RESERVED)
+			return __alloc_reserved_percpu(e->size,
+						       1u << e->order);
+		return __alloc_percpu_gfp(e->size, 1u << e->order,
+					  kmm_gfp(e) | __GFP_NOWARN);
 	case ROP_KMEM_CACHE_ALLOC:
 		return kmem_cache_alloc(kmm_caches[e->cache], kmm_gfp(e));
 	case ROP_PAGE_ALLOC:
@@ -236,8 +276,10 @@ static void kmm_free(void *p, const struct replay_ev *e)
 {
 	switch (e->op) {
 	case ROP_KFREE:
-	case ROP_PERCPU_FREE:
 		kfree(p);
+		break;
+	case ROP_PERCPU_FREE:
+		free_percpu(p);
 		break;
 	case ROP_KMEM_CACHE_FREE:
 		kmem_cache_free(kmm_caches[e->cache], p);
@@ -343,6 +385,9 @@ static uint64_t kmm_usable(void *p, const struct replay_ev *e)
 		return kmm_caches[e->cache]->size;
 	case ROP_VMALLOC:
 		return PAGE_ALIGN(e->size);
+	case ROP_PERCPU_ALLOC:
+		/* what the tracepoint's bytes_alloc counts: every unit */
+		return pcpu_obj_full_size(e->size);
 	default:
 		return ksize(p);
 	}
@@ -447,18 +492,24 @@ static int leak_cache(struct kmem_cache *s, void *arg)
 
 /*
  * Once every object is freed, the caches are flushed and shrunk: objects
- * still active, and pages neither in a slab nor free, are leaks.
+ * still active, percpu areas still allocated, and pages neither in a
+ * slab, a percpu chunk nor free, are leaks.
  */
 static void kmm_leaks(uint64_t *objects, uint64_t *bytes)
 {
 	struct leak_sum l = { 0 };
+	uint64_t areas, area_bytes;
 	long pages;
 
 	mm_task_exit_all();	/* the processes still alive exit */
 	slab_for_each_cache(leak_cache, &l);
 	drain_all_pages();
+	pcpu_live(&areas, &area_bytes);
+	l.objects += areas;
+	l.bytes += area_bytes;
 	pages = buddy_pages_allocated() - kmm_pages_at_start -
-		(long)slab_total_pages();
+		(long)slab_total_pages() -
+		((long)pcpu_nr_pages() - kmm_pcpu_pages_at_start);
 	if (pages > 0) {
 		l.objects += (uint64_t)pages;
 		l.bytes += (uint64_t)pages * PAGE_SIZE;
@@ -478,7 +529,8 @@ static int kmm_check(void)
 	struct leak_sum l = { 0 };
 
 	slab_for_each_cache(check_cache, &l);
-	return buddy_check(stderr) + vmalloc_check(stderr) + l.problems;
+	return buddy_check(stderr) + vmalloc_check(stderr) +
+	       pcpu_check(stderr) + l.problems;
 }
 
 static const char *kmm_version(void)

@@ -336,13 +336,13 @@ static void json_counters(struct json_writer *w,
 
 static void json_fidelity(struct json_writer *w, const struct replay_result *r)
 {
-	static const char *const keys[3] = {
-		"kmalloc_class", "cache_size", "page_order",
+	static const char *const keys[REPLAY_FID_NR] = {
+		"kmalloc_class", "cache_size", "page_order", "percpu_bytes",
 	};
 
 	json_key(w, "fidelity");
 	json_object_begin(w);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < REPLAY_FID_NR; k++) {
 		json_key(w, keys[k]);
 		json_object_begin(w);
 		json_kv_uint(w, "agree", r->fid_agree[k]);
@@ -654,9 +654,10 @@ static void print_table(const struct replay_args *a,
 	       (unsigned long long)im->end_live_bytes,
 	       (unsigned long long)r->peak_footprint,
 	       (unsigned long long)r->end_footprint);
-	for (int k = 0; k < 3; k++) {
-		static const char *const n[3] = {
+	for (int k = 0; k < REPLAY_FID_NR; k++) {
+		static const char *const n[REPLAY_FID_NR] = {
 			"kmalloc class", "cache size", "page order",
+			"percpu bytes",
 		};
 
 		if (r->fid_total[k])

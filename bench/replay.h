@@ -111,11 +111,12 @@ uint32_t replay_kmalloc_class_size(unsigned int cls);
 #define REV_F_REMOTE	0x01	/* free on another CPU than its allocation */
 #define REV_F_IMPLICIT	0x02	/* free inserted for a lost free */
 #define REV_F_NOFREE	0x04	/* allocation never freed in the trace */
+#define REV_F_RESERVED	0x08	/* percpu: from the reserved chunk */
 
 struct replay_ev {
 	uint8_t op;		/* enum replay_op */
 	uint8_t flags;		/* REV_F_* */
-	uint8_t order;		/* page ops: order */
+	uint8_t order;		/* page ops: order; percpu: log2 align */
 	uint8_t cls;		/* histogram class */
 	uint32_t obj;		/* object id: index into the slot array */
 	uint32_t size;		/* bytes requested (a free: its allocation's) */

@@ -370,6 +370,8 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 			e->size_alloc = k->u.mem.bytes_alloc;
 			e->gfp = k->u.mem.gfp;
 			e->order = k->u.mem.order;
+			if (op == ROP_PERCPU_ALLOC && k->u.mem.migratetype)
+				e->flags |= REV_F_RESERVED;
 			if (op == ROP_PAGE_ALLOC) {
 				e->size = 4096u << e->order;
 				e->size_alloc = e->size;

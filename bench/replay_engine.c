@@ -103,7 +103,8 @@ void replay_after_alloc(const struct backend *b, struct replay_thread *t,
 {
 	uint64_t usable = b->usable ? b->usable(p, e) : e->size;
 	int fk = e->op == ROP_KMALLOC ? 0 : e->op == ROP_KMEM_CACHE_ALLOC ? 1 :
-		 e->op == ROP_PAGE_ALLOC ? 2 : -1;
+		 e->op == ROP_PAGE_ALLOC ? 2 : e->op == ROP_PERCPU_ALLOC ? 3 :
+		 -1;
 
 	if (e->op == ROP_KMALLOC || e->op == ROP_KMEM_CACHE_ALLOC) {
 		/* perf kmem's internal fragmentation: slab events only */
@@ -337,7 +338,7 @@ static void merge_thread(struct replay_run *run, struct replay_thread *t)
 		r->cache_req[c] += t->cache_req[c];
 		r->cache_usable[c] += t->cache_usable[c];
 	}
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < REPLAY_FID_NR; k++) {
 		r->fid_agree[k] += t->fid_agree[k];
 		r->fid_total[k] += t->fid_total[k];
 	}

@@ -31,7 +31,8 @@ struct replay_thread {
 	uint64_t cls_req[RCLASS_NR], cls_usable[RCLASS_NR];	/* kmalloc */
 	uint64_t cache_req[REPLAY_MAX_SLAB_INFO];	/* kmem_cache_alloc */
 	uint64_t cache_usable[REPLAY_MAX_SLAB_INFO];
-	uint64_t fid_agree[3], fid_total[3], fid_other;
+	uint64_t fid_agree[REPLAY_FID_NR], fid_total[REPLAY_FID_NR];
+	uint64_t fid_other;
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
 	struct tlb *tlb;		/* engine TLB (backends without one) */

@@ -692,14 +692,22 @@ static int decode_vmap(struct kmt_parser *p, struct kmt_rec *r)
 static int decode_percpu(struct kmt_parser *p, struct kmt_rec *r)
 {
 	struct kmt_event *ev = &r->ev;
+	uint32_t align = 0, reserved = 0;
 
 	if (get_ptr(p, "ptr", &r->ptr))
 		return -1;
 	ev->site = intern_field(p, "call_site");
 	if (ev->type == KMT_EV_PERCPU_FREE_PERCPU)
 		return 0;
-	if (get_u32(p, "size", true, &ev->u.mem.bytes_req))
+	if (get_u32(p, "size", true, &ev->u.mem.bytes_req) ||
+	    get_u32(p, "align", false, &align) < 0 ||
+	    get_u32(p, "reserved", false, &reserved) < 0)
 		return -1;
+	if (align & (align - 1))
+		return bad(p, KMT_SKIP_OUT_OF_RANGE,
+			   "align= is not a power of two%s", "", 0);
+	ev->u.mem.order = align ? (uint8_t)__builtin_ctz(align) : 0;
+	ev->u.mem.migratetype = reserved ? 1 : 0;
 	ev->u.mem.bytes_alloc = ev->u.mem.bytes_req;
 	if (get_u32(p, "bytes_alloc", false, &ev->u.mem.bytes_alloc) < 0)
 		return -1;

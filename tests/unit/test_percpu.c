@@ -73,7 +73,8 @@ TEST(percpu_alignment_and_illegal_requests)
 
 	setup();
 	for (size_t align = 4; align <= PAGE_SIZE; align <<= 1) {
-		void *q = __alloc_percpu(4, 4);	/* misalign what follows */
+		/* misalign what follows */
+		void *q = __alloc_percpu(4, 4);
 
 		p[n] = __alloc_percpu(20, align);
 		REQUIRE(q && p[n]);

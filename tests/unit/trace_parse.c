@@ -282,6 +282,19 @@ TEST(percpu_vmap_and_graph)
 	       false, &o);
 	REQUIRE(o.rc == 1);
 	CHECK_EQ(EV(&o).u.mem.bytes_req, 48);
+	CHECK_EQ(EV(&o).u.mem.order, 3);	/* align=8 as log2 */
+	CHECK_EQ(EV(&o).u.mem.migratetype, 0);
+	done1(&o);
+
+	parse1("insmod-9 [001] .... 2.5: percpu_alloc_percpu: "
+	       "call_site=load_module+0x1c/0x90 reserved=1 is_atomic=0 "
+	       "size=200 align=64 base_addr=00000000fa92a086 off=0 "
+	       "ptr=000000008da0b73d bytes_alloc=800 gfp_flags=GFP_KERNEL\n",
+	       false, &o);
+	REQUIRE(o.rc == 1);
+	CHECK_EQ(EV(&o).u.mem.bytes_alloc, 800);
+	CHECK_EQ(EV(&o).u.mem.order, 6);
+	CHECK_EQ(EV(&o).u.mem.migratetype, 1);	/* reserved */
 	done1(&o);
 
 	parse1("a-1 [000] ..... 9.0: alloc_vmap_area: va_start=18446683600570 "
@@ -345,6 +358,9 @@ TEST(bad_lines)
 		  KMT_SKIP_OUT_OF_RANGE, "order" },
 		{ "a-1 [000] .... 1.0: mm_page_free: page=0 pfn=5 order=-1",
 		  KMT_SKIP_BAD_NUMBER, "order" },
+		{ "a-1 [000] .... 1.0: percpu_alloc_percpu: reserved=0 "
+		  "is_atomic=0 size=8 align=12 base_addr=0 off=0 ptr=1",
+		  KMT_SKIP_OUT_OF_RANGE, "align" },
 		{ "a-1 [000] .... 1.0: kmalloc: call_site=f ptr=zz bytes_req=8 "
 		  "bytes_alloc=8 gfp_flags=GFP_KERNEL",
 		  KMT_SKIP_BAD_NUMBER, "ptr" },

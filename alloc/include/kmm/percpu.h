@@ -12,7 +12,7 @@
  *
  *	int __percpu *cnt = alloc_percpu(int);
  *	(*per_cpu_ptr(cnt, 1))++;		// CPU 1's copy
- *	(*this_cpu_ptr(cnt))++;			// the calling CPU's copy
+ *	(*this_cpu_ptr(cnt))++;		// the calling CPU's copy
  *	free_percpu(cnt);
  *
  * A percpu pointer is CPU 0's copy (a host pointer to real bytes);
@@ -42,7 +42,8 @@
 /* largest allocation, and the smallest unit */
 #define PCPU_MIN_UNIT_SIZE	(32 << 10)
 #define PCPU_BITMAP_BLOCK_SIZE	PAGE_SIZE
-#define PCPU_BITMAP_BLOCK_BITS	((int)(PCPU_BITMAP_BLOCK_SIZE >> PCPU_MIN_ALLOC_SHIFT))
+#define PCPU_BITMAP_BLOCK_BITS	\
+	((int)(PCPU_BITMAP_BLOCK_SIZE >> PCPU_MIN_ALLOC_SHIFT))
 /* defaults of the first chunk (x86_64) */
 #define PERCPU_MODULE_RESERVE	(8 << 10)
 #define PERCPU_DYNAMIC_RESERVE	(28 << 10)
@@ -84,11 +85,11 @@ struct pcpu_chunk {
 	unsigned long *bound_map;	/* 1 = an area starts (or ends) here */
 	unsigned long *populated;	/* 1 = page backed in every unit */
 	int nr_populated;
-	int nr_empty_pop_pages;		/* populated pages with no allocation */
-	bool immutable;			/* first chunk: never (de)populated */
+	int nr_empty_pop_pages;		/* populated, no area on them */
+	bool immutable;			/* first chunk: fixed */
 	/* frames: pages[unit * nr_pages + page]; first chunks share theirs */
 	struct page **pages;
-	char *host_reserve;		/* this chunk's host range, or NULL */
+	char *host_reserve;		/* its own host range, or NULL */
 	size_t host_len;
 	int nr_alloc;			/* areas allocated now */
 	int max_alloc_size;
@@ -99,11 +100,12 @@ struct pcpu_config {
 	size_t static_size;	/* static per-CPU variables (default 0) */
 	size_t reserved_size;	/* default PERCPU_MODULE_RESERVE */
 	size_t dyn_size;	/* default PERCPU_DYNAMIC_RESERVE */
+	int nr_units;		/* possible CPUs >= kmm_nr_cpus(), 0: it */
 };
 
 /*
  * Set up the first chunk (static, reserved and dynamic parts, fully
- * populated) for kmm_nr_cpus() units.  0, -EBUSY, -ENODEV (no machine),
+ * populated) with a unit per possible CPU.  0, -EBUSY, -ENODEV (no machine),
  * -EINVAL or -ENOMEM.
  */
 int pcpu_init(const struct pcpu_config *cfg);
@@ -142,6 +144,8 @@ size_t pcpu_obj_full_size(size_t size);
  * Percpu in pages) */
 unsigned long pcpu_nr_pages(void);
 unsigned long pcpu_nr_chunks(void);
+/* Areas allocated now, and their bytes over every unit */
+void pcpu_live(uint64_t *areas, uint64_t *bytes);
 
 /* Statistics (counted when KMM_STATS is 1) */
 enum pcpu_stat_item {
@@ -152,7 +156,7 @@ enum pcpu_stat_item {
 	PCPU_FREE,		/* free_percpu() of a live area */
 	PCPU_CHUNK_CREATE,	/* chunks created */
 	PCPU_CHUNK_DESTROY,	/* empty chunks destroyed */
-	PCPU_PAGE_POPULATE,	/* chunk pages populated (a frame per unit) */
+	PCPU_PAGE_POPULATE,	/* pages populated (a frame per unit) */
 	PCPU_PAGE_DEPOPULATE,	/* chunk pages given back */
 	PCPU_BALANCE,		/* balance passes (refill empty pages) */
 	NR_PCPU_STAT_ITEMS
@@ -161,7 +165,7 @@ enum pcpu_stat_item {
 /* Misuse, always counted */
 enum pcpu_misuse {
 	PCPU_MISUSE_DOUBLE_FREE,	/* the area is free */
-	PCPU_MISUSE_NOT_START,		/* inside an area, not its start */
+	PCPU_MISUSE_NOT_START,		/* inside an area */
 	PCPU_MISUSE_BAD_ADDRESS,	/* not in any chunk */
 	NR_PCPU_MISUSE
 };

@@ -133,7 +133,8 @@ enum kmt_event_kind {
  *   mm_page_free*: order, alloc_cpu
  *   alloc_vmap_area: bytes_req = size, bytes_alloc = size (saturated to
  *	UINT32_MAX), align in order as log2
- *   percpu_alloc_percpu: bytes_req = size, bytes_alloc, gfp
+ *   percpu_alloc_percpu: bytes_req = size, bytes_alloc, gfp, align in
+ *	order as log2 (0 when not printed), migratetype 1 when reserved=1
  * u.vm by event:
  *   sys_enter_mmap: addr, len, arg = prot << 32 | flags
  *   sys_exit_*: ret in addr (the mapped address for mmap/mremap)

@@ -123,10 +123,15 @@ static void print_fields(const struct kmt_trace *t,
 		fprintf(fp, "call_site=%s addr=%#" PRIx64, site(t, ev), addr);
 		break;
 	case KMT_EV_PERCPU_ALLOC_PERCPU:
-		fprintf(fp, "call_site=%s reserved=0 is_atomic=0 size=%u "
-			"align=8 base_addr=0x0 off=0 ptr=%#" PRIx64
+		/* align as log2 in order (0: not known, print 8) */
+		fprintf(fp, "call_site=%s reserved=%d is_atomic=%d size=%u "
+			"align=%u base_addr=0x0 off=0 ptr=%#" PRIx64
 			" bytes_alloc=%u gfp_flags=%s", site(t, ev),
-			ev->u.mem.bytes_req, addr, ev->u.mem.bytes_alloc, gfp);
+			ev->u.mem.migratetype ? 1 : 0,
+			(ev->u.mem.gfp & GFP_KERNEL) != GFP_KERNEL,
+			ev->u.mem.bytes_req,
+			ev->u.mem.order ? 1u << ev->u.mem.order : 8u, addr,
+			ev->u.mem.bytes_alloc, gfp);
 		break;
 	case KMT_EV_PERCPU_FREE_PERCPU:
 		fprintf(fp, "base_addr=0x0 off=0 ptr=%#" PRIx64, addr);

@@ -2,7 +2,7 @@
 # `kmbench trace`: help, cat round trip, stdin, compressed input, stat
 # --json, and bad input (FILE:LINE, exit codes).
 . "$(dirname "$0")/tap.sh"
-plan 33
+plan 35
 d="$KMB_SOURCE_ROOT/tests/data/wild-traces"
 slub="$d/ezequielgarcia__kmem-probe-framework__Logs_slab_compare_kmem_SLUB.log.txt"
 t="$tap_tmp"
@@ -19,6 +19,10 @@ printf '%s\n' "$out" > "$t/a.txt"
 expect_exit 0 "cat reads its own output" "$KMBENCH" trace cat "$t/a.txt"
 printf '%s\n' "$out" > "$t/b.txt"
 check "cat output is a fixed point" 'cmp -s "$t/a.txt" "$t/b.txt"'
+printf '%s\n' "a-1 [001] .... 2.5: percpu_alloc_percpu: call_site=f reserved=1 is_atomic=0 size=200 align=64 base_addr=0 off=0 ptr=1 bytes_alloc=800 gfp_flags=GFP_KERNEL" > "$t/pc.txt"
+expect_exit 0 "cat reads a percpu allocation" "$KMBENCH" trace cat "$t/pc.txt"
+check "cat keeps its size, align and reserved flag" \
+	'printf "%s\n" "$out" | grep -q "reserved=1 is_atomic=0 size=200 align=64 .* bytes_alloc=800"'
 
 run_stdin "$slub" "$KMBENCH" trace info -
 check "stdin: - reads standard input" \

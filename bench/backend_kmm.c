@@ -29,8 +29,9 @@
  *	vmalloc/vfree		vmalloc(size) / vfree(); alloc_vmap_area's
  *				size less its guard page
  *	mmap, munmap, brk, mprotect, mremap
- *				do_mmap (anonymous, MAP_FIXED at the traced
- *				result), do_munmap, do_brk, do_mprotect,
+ *				do_mmap (MAP_FIXED at the traced result;
+ *				with an fd, of a file per traced pid and fd:
+ *				mm_task_file), do_munmap, do_brk, do_mprotect,
  *				do_mremap (to the traced result), on one mm
  *				per traced pid (mm_task_get; faults on
  *				mappings made before the capture map them)
@@ -60,6 +61,7 @@
 #include "kmm/slab.h"
 #include "kmm/tlb.h"
 #include "kmm/vmalloc.h"
+#include "kmt/trace.h"
 #include "replay_loop.h"
 
 static long kmm_pages_at_start;
@@ -304,6 +306,7 @@ static struct mm_struct *task_mm(uint32_t pid)
 
 static int kmm_vm(const struct replay_ev *e, const struct replay_vm *v)
 {
+	struct kmm_file *file = NULL;
 	struct mm_struct *mm;
 	unsigned long r, flags;
 
@@ -321,11 +324,21 @@ static int kmm_vm(const struct replay_ev *e, const struct replay_vm *v)
 		return -ENOMEM;
 	switch (e->op) {
 	case ROP_MMAP:
-		flags = (v->arg & (MAP_SHARED | MAP_PRIVATE)) | MAP_ANONYMOUS |
-			MAP_FIXED;
+		flags = (v->arg & (MAP_SHARED | MAP_PRIVATE)) | MAP_FIXED;
 		if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
 			flags |= MAP_PRIVATE;
-		r = do_mmap(mm, NULL, v->addr, v->len, v->arg >> 32, flags, 0);
+		if (kmt_mmap_fd(v->arg) >= 0 && !(v->arg & MAP_ANONYMOUS)) {
+			/* a file of its own per traced pid and fd */
+			file = mm_task_file((int)v->pid, kmt_mmap_fd(v->arg),
+					    v->ret + PAGE_ALIGN(v->len));
+			if (!file)
+				return -ENOMEM;
+		} else {
+			flags |= MAP_ANONYMOUS;
+		}
+		r = do_mmap(mm, file, v->addr, v->len,
+			    kmt_mmap_prot(v->arg), flags,
+			    file ? v->ret >> PAGE_SHIFT : 0);
 		return IS_ERR_VALUE(r) ? (int)r : 0;
 	case ROP_MUNMAP:
 		return do_munmap(mm, v->addr, v->len);

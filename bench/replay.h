@@ -139,7 +139,8 @@ struct replay_cache {
 /*
  * A process address-space event (op >= ROP_MMAP): its rev's obj is a slot
  * of its own (set when it has run) and its size the index of this record.
- *	mmap: addr = the traced result, len, arg = prot << 32 | flags
+ *	mmap: addr = the traced result, len, arg = kmt_mmap_arg(prot,
+ *	flags, fd) (kmt/trace.h), ret = the file offset of a file mapping
  *	munmap: addr, len;  brk: addr = requested break;  mprotect: addr,
  *	len, arg = prot;  mremap: addr, len = old length, arg = new length,
  *	ret = the traced result;  fault: addr, arg = error code;

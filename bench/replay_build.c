@@ -226,8 +226,12 @@ static bool vm_record(const struct kmt_trace *t, size_t k, int op,
 		}
 	}
 	v->ret = ret;
-	if (op == ROP_MMAP)
+	if (op == ROP_MMAP) {
 		v->addr = ret;		/* replay at the traced address */
+		/* a file mapping: ret is its offset in the file */
+		v->ret = kmt_mmap_fd(v->arg) >= 0 && e->obj != KMT_OBJ_NONE ?
+			 (uint64_t)e->obj << 12 : 0;
+	}
 	return true;
 }
 

@@ -1248,7 +1248,8 @@ static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
 			if (ev->obj == UINT32_MAX - 1)
 				return -1;
 			s->next_obj = ev->obj + 1;
-		} else if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj) {
+		} else if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
+			   kind == KMT_KIND_FREE) {
 			return -1;	/* freed before it was allocated */
 		}
 		if (is_mem(type))

@@ -737,7 +737,19 @@ static int decode_vm(struct kmt_parser *p, struct kmt_rec *r,
 		    sc_arg(p, "len", &ev->u.vm.len) || sc_arg(p, "prot", &a) ||
 		    sc_arg(p, "flags", &b))
 			return -1;
-		ev->u.vm.arg = (a & 0xffffffff) << 32 | (b & 0xffffffff);
+		ev->u.vm.arg = kmt_mmap_arg(a, b, -1);
+		/* fd and off: a file mapping (optional: older sources) */
+		if (get_u64(p, "fd", true, false, &c) == 0 &&
+		    (int32_t)(uint32_t)c >= 0) {
+			uint64_t off = 0;
+
+			if (get_u64(p, "off", true, false, &off) < 0)
+				return -1;
+			ev->u.vm.arg = kmt_mmap_arg(a, b, (int32_t)(uint32_t)c);
+			off >>= 12;
+			ev->obj = off < KMT_OBJ_NONE ? (uint32_t)off
+						     : KMT_OBJ_NONE - 1;
+		}
 		return 0;
 	case KMT_EV_SYS_ENTER_MUNMAP:
 		return sc_arg(p, "addr", &ev->u.vm.addr) ||

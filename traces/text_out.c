@@ -138,10 +138,16 @@ static void print_fields(const struct kmt_trace *t,
 		break;
 	case KMT_EV_SYS_ENTER_MMAP:
 		fprintf(fp, "addr: %#" PRIx64 ", len: %#" PRIx64
-			", prot: %#" PRIx64 ", flags: %#" PRIx64
-			", fd: 0xffffffffffffffff, off: 0x0", ev->u.vm.addr,
-			ev->u.vm.len, ev->u.vm.arg >> 32,
+			", prot: %#x, flags: %#" PRIx64, ev->u.vm.addr,
+			ev->u.vm.len, kmt_mmap_prot(ev->u.vm.arg),
 			ev->u.vm.arg & 0xffffffff);
+		if (kmt_mmap_fd(ev->u.vm.arg) >= 0)
+			fprintf(fp, ", fd: %#x, off: %#" PRIx64,
+				kmt_mmap_fd(ev->u.vm.arg),
+				(uint64_t)(ev->obj == KMT_OBJ_NONE ? 0 : ev->obj)
+					<< 12);
+		else
+			fprintf(fp, ", fd: 0xffffffffffffffff, off: 0x0");
 		break;
 	case KMT_EV_SYS_ENTER_MUNMAP:
 		fprintf(fp, "addr: %#" PRIx64 ", len: %#" PRIx64,

@@ -263,6 +263,50 @@ TEST(process_events_replay_through_kmm_and_count_alike)
 	jv_free(ref);
 }
 
+/* An mmap with an fd maps a file (one per traced pid and fd, inherited by
+ * fork): its faults go through the page cache */
+TEST(file_mappings_go_through_the_page_cache)
+{
+	const char *trace = th_srcpath("tests/data/replay/files.txt");
+	char cmd[4096], *out;
+	struct jv *ref;
+	int rc;
+
+	ref = replay_json(trace, "kmm", "--threads 1", &rc);
+	CHECK_EQ(rc, 0);
+	REQUIRE(ref);
+	CHECK_EQ(num(ref, "events.total"), 13);
+	CHECK_EQ(num(ref, "events.replayed"), 9);
+	CHECK_EQ(num(ref, "ops.mmap.failed"), 0);
+	CHECK_EQ(num(ref, "ops.fault.failed"), 0);
+	/* pid 200 and pid 300 read their files; 201 finds 200's page; the
+	 * anonymous write is minor too; no zero page (files are not) */
+	CHECK_EQ(num(ref, "faults.major"), 2);
+	CHECK_EQ(num(ref, "faults.minor"), 2);
+	CHECK_EQ(num(ref, "faults.zero"), 0);
+	CHECK_EQ(num(ref, "leaks.objects"), 0);
+	CHECK_EQ(num(ref, "invariants.problems"), 0);
+	for (int a = 1; allocs[a]; a++) {
+		struct jv *v;
+
+		if (!usable(allocs[a]))
+			continue;
+		v = replay_json(trace, allocs[a], "--threads 1", &rc);
+		CHECK_EQ(rc, 0);
+		if (v)
+			check_events(v, ref, allocs[a]);
+		jv_free(v);
+	}
+	jv_free(ref);
+	/* the fd and offset survive the trace's own text output */
+	snprintf(cmd, sizeof(cmd), "\"%s\" trace cat '%s'", getenv("KMBENCH"),
+		 trace);
+	out = run(cmd, &rc);
+	CHECK_EQ(rc, 0);
+	CHECK(strstr(out, "prot: 0x1, flags: 0x2, fd: 0x3, off: 0x4000"));
+	free(out);
+}
+
 TEST(every_shipped_trace_replays_through_every_backend)
 {
 	const char *dir = th_srcpath("traces/corpus");

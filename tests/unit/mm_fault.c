@@ -701,6 +701,39 @@ TEST(task_table_fork_exec_exit)
 	check_no_leaks();
 }
 
+/* Files of the trace: one per pid and fd; a fork's child shares them */
+TEST(task_files_per_pid_and_fd)
+{
+	struct kmm_file *f, *g;
+	struct mm_struct *a;
+	unsigned long addr;
+
+	a = mm_task_get(200);
+	REQUIRE(a);
+	f = mm_task_file(200, 3, 8 * PG);
+	REQUIRE(f);
+	CHECK(mm_task_file(200, 3, 4 * PG) == f);
+	CHECK_UEQ(f->size, 8 * PG);
+	CHECK(mm_task_file(200, 3, 16 * PG) == f);
+	CHECK_UEQ(f->size, 16 * PG);	/* grows to cover every mapping */
+	g = mm_task_file(200, 4, PG);
+	CHECK(g && g != f);
+	addr = do_mmap(a, f, 0, 4 * PG, PROT_READ, MAP_PRIVATE, 2);
+	REQUIRE(!IS_ERR_VALUE(addr));
+	CHECK(handle_mm_fault(a, addr, FAULT_FLAG_USER) & VM_FAULT_MAJOR);
+	CHECK(f->page_cache.nr > 0);
+	CHECK_EQ(mm_task_fork(200, 201), 0);
+	CHECK(mm_task_file(201, 3, PG) == f);	/* inherited */
+	CHECK_EQ(mm_task_exec(201), 0);
+	CHECK(mm_task_file(201, 3, PG) == f);	/* exec keeps descriptors */
+	CHECK(mm_task_file(300, 3, PG) != f);	/* another process's own */
+	mm_task_exit(200);
+	/* 201 still holds the file: its page cache lives on */
+	CHECK(f->page_cache.nr > 0);
+	mm_task_exit_all();
+	check_no_leaks();
+}
+
 /* Last: a 64 MiB machine, 96 MiB of anonymous memory written. */
 TEST(kswapd_reclaims_under_pressure)
 {

@@ -258,6 +258,13 @@ unsigned long get_mm_rss(const struct mm_struct *mm);
  * mm; exec replaces it; exit drops it.  mm->pid is the pid.
  */
 struct mm_struct *mm_task_get(int pid);
+/*
+ * The file behind descriptor @fd of @pid (the trace names no inode: one
+ * file per pid and fd, made on first use, at least @size bytes long).  A
+ * fork gives the child its parent's files, exec keeps them, exit drops
+ * them.  The pid's table holds the reference; NULL without memory.
+ */
+struct kmm_file *mm_task_file(int pid, int fd, unsigned long size);
 int mm_task_fork(int ppid, int pid);
 int mm_task_exec(int pid);
 void mm_task_exit(int pid);

@@ -136,7 +136,8 @@ enum kmt_event_kind {
  *   percpu_alloc_percpu: bytes_req = size, bytes_alloc, gfp, align in
  *	order as log2 (0 when not printed), migratetype 1 when reserved=1
  * u.vm by event:
- *   sys_enter_mmap: addr, len, arg = prot << 32 | flags
+ *   sys_enter_mmap: addr, len, arg = kmt_mmap_arg(prot, flags, fd);
+ *	a file mapping (fd >= 0) has its offset in 4 KiB units in obj
  *   sys_exit_*: ret in addr (the mapped address for mmap/mremap)
  *   sys_enter_munmap: addr, len;  sys_enter_brk: addr = brk
  *   sys_enter_mprotect: addr, len, arg = prot
@@ -147,6 +148,28 @@ enum kmt_event_kind {
  *   sched_process_exit: addr = pid
  *   rss_stat: addr = mm_id, len = size, arg = member
  */
+/*
+ * sys_enter_mmap's arg: flags in bits 0-31, prot in 32-39, fd + 1 in 40-63
+ * (0: no file, or an fd too large to keep).
+ */
+static inline uint64_t kmt_mmap_arg(uint64_t prot, uint64_t flags, int fd)
+{
+	uint64_t f = fd >= 0 && fd < (1 << 24) - 1 ? (uint64_t)fd + 1 : 0;
+
+	return (flags & 0xffffffff) | (prot & 0xff) << 32 | f << 40;
+}
+
+static inline unsigned int kmt_mmap_prot(uint64_t arg)
+{
+	return (unsigned int)(arg >> 32) & 0xff;
+}
+
+/* The mapped file's descriptor, -1 for none */
+static inline int kmt_mmap_fd(uint64_t arg)
+{
+	return (int)(arg >> 40) - 1;
+}
+
 struct kmt_event {
 	uint64_t ts;		/* ns since the first event of the trace */
 	uint32_t obj;		/* dense object id or KMT_OBJ_NONE */

@@ -36,7 +36,8 @@ static struct slab_alias *slab_aliases;
 static bool slab_unmergeable(const struct kmem_cache *s)
 {
 	return !slab_merge || (s->flags & SLAB_NEVER_MERGE) || s->ctor ||
-	       s->usersize || s->refcount < 0;
+	       s->usersize || s->refcount < 0 ||
+	       (s->sheaf_capacity && !slab_sheaves_all);
 }
 
 /* find_mergeable() of mm/slab_common.c; slab_mutex held */
@@ -48,6 +49,7 @@ static struct kmem_cache *find_mergeable(unsigned int size, unsigned int align,
 	struct kmem_cache *s;
 
 	if (!slab_merge || args->ctor || args->usersize ||
+	    (args->sheaf_capacity && !slab_sheaves_all) ||
 	    (flags & SLAB_NEVER_MERGE))
 		return NULL;
 	size = ALIGN(size, (unsigned int)sizeof(void *));

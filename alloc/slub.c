@@ -60,6 +60,7 @@
 #endif
 
 __thread enum slab_path kmm_last_alloc_path;
+bool slab_sheaves_all;
 struct kmem_cache **slab_frame_cache;
 uintptr_t slab_frame_bias;
 
@@ -80,7 +81,9 @@ const char *const slub_stat_names[NR_SLUB_STAT_ITEMS] = {
 	"free_remove_partial", "alloc_from_partial", "alloc_refill",
 	"alloc_cpu_partial", "alloc_slab", "free_slab", "cpuslab_flush",
 	"deactivate_full", "deactivate_empty", "cpu_partial_free",
-	"cpu_partial_drain", "order_fallback",
+	"cpu_partial_drain", "order_fallback", "alloc_cpu_sheaf",
+	"free_cpu_sheaf", "sheaf_refill", "sheaf_flush", "barn_get",
+	"barn_put",
 };
 
 /* ------------------------------------------------------------------ */
@@ -787,12 +790,295 @@ static inline void slab_debug_check(struct kmem_cache *s)
 /* Slow paths                                                           */
 
 /* ___slab_alloc: the CPU freelist is empty. */
+/* ------------------------------------------------------------------ */
+/* Sheaves: per-CPU arrays of free objects, and the node's barn         */
+
+static void do_slab_free(struct kmem_cache *s, struct page *slab, void *x,
+			 void *tail, unsigned int cnt);
+
+/* The kernel's struct slab_sheaf header is 32 bytes on 64-bit; capacities
+ * are rounded up so that a sheaf fills a kmalloc size class exactly. */
+#define SHEAF_HEADER_BYTES	32u
+
+unsigned int slab_sheaf_capacity(unsigned int size)
+{
+	unsigned int cap;
+	size_t bytes;
+
+	if (size >= PAGE_SIZE)
+		cap = 4;
+	else if (size >= 1024)
+		cap = 12;
+	else if (size >= 256)
+		cap = 26;
+	else
+		cap = 60;
+	bytes = kmalloc_size_roundup(SHEAF_HEADER_BYTES + cap * sizeof(void *));
+	return (unsigned int)((bytes - SHEAF_HEADER_BYTES) / sizeof(void *));
+}
+
+/* Sheaves live in host memory, not in the simulated machine's. */
+static struct slab_sheaf *sheaf_new(struct kmem_cache *s)
+{
+	struct slab_sheaf *sh = malloc(sizeof(*sh) +
+				       s->sheaf_capacity * sizeof(void *));
+
+	if (sh) {
+		INIT_LIST_HEAD(&sh->barn_list);
+		sh->capacity = s->sheaf_capacity;
+		sh->size = 0;
+	}
+	return sh;
+}
+
+/*
+ * Free every object of @sh to its slab, as the kernel's bulk free does:
+ * the objects of one slab (found looking back through the array, giving
+ * up after 3 of other slabs) are linked into a detached freelist first,
+ * then given to the slab with one cmpxchg.  The links are plain stores
+ * that overlap their cache misses; a cmpxchg per object would wait for
+ * each.
+ */
+static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh)
+{
+	void **v;
+
+	if (!sh || !sh->size)
+		return;
+	slab_stat(slab_this_cpu(s), SHEAF_FLUSH);
+	v = sh->objects;
+	for (int i = (int)sh->size - 1; i >= 0; i--) {
+		void *head = v[i], *tail = v[i];
+		struct page *slab;
+		char *base;
+		size_t bytes;
+		unsigned int cnt = 1, misses = 0;
+
+		if (!head)
+			continue;
+		slab = compound_head(virt_to_page(head));
+		base = slab_address(slab);
+		bytes = PAGE_SIZE << slab_order(slab);
+		for (int j = i - 1; j >= 0 && misses < 3; j--) {
+			void *x = v[j];
+
+			if (!x)
+				continue;
+			if ((uintptr_t)((char *)x - base) >= bytes) {
+				misses++;
+				continue;
+			}
+			set_freepointer(s, x, head);
+			head = x;
+			v[j] = NULL;
+			cnt++;
+		}
+		do_slab_free(s, slab, head, tail, cnt);
+	}
+	sh->size = 0;
+}
+
+/* Give the barn sheaf @sh (full or empty); false when that list is full */
+static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sh)
+{
+	struct node_barn *b = &s->barn;
+	bool full = sh->size == sh->capacity, ok;
+
+	pthread_mutex_lock(&b->lock);
+	ok = full ? b->nr_full < BARN_MAX_FULL : b->nr_empty < BARN_MAX_EMPTY;
+	if (ok && full) {
+		list_add(&sh->barn_list, &b->full);
+		b->nr_full++;
+	} else if (ok) {
+		list_add(&sh->barn_list, &b->empty);
+		b->nr_empty++;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (ok)
+		slab_stat(slab_this_cpu(s), BARN_PUT);
+	return ok;
+}
+
+/* A full (@full) or empty sheaf from the barn, or NULL */
+static struct slab_sheaf *barn_get(struct kmem_cache *s, bool full)
+{
+	struct node_barn *b = &s->barn;
+	struct list_head *head = full ? &b->full : &b->empty;
+	struct slab_sheaf *sh = NULL;
+
+	if (!__atomic_load_n(full ? &b->nr_full : &b->nr_empty,
+			     __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&b->lock);
+	if (!list_empty(head)) {
+		sh = list_entry(head->next, struct slab_sheaf, barn_list);
+		list_del(&sh->barn_list);
+		if (full)
+			b->nr_full--;
+		else
+			b->nr_empty--;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (sh)
+		slab_stat(slab_this_cpu(s), BARN_GET);
+	return sh;
+}
+
+/*
+ * Take up to @room free objects of @slab (off every list, not frozen) into
+ * @sh; a slab left with free objects goes back on the node list.
+ */
+static void sheaf_take(struct kmem_cache *s, struct page *slab,
+		       struct slab_sheaf *sh, unsigned int room)
+{
+	union slab_counters old, new;
+	unsigned int k;
+	void *fl, *last, *rest;
+
+	do {
+		fl = slab_read_freelist(slab);
+		old.counters = slab_read_counters(slab);
+		if (!fl)
+			return;
+		last = fl;
+		for (k = 1; k < room; k++) {
+			void *nx = get_freepointer(s, last);
+
+			if (!nx)
+				break;
+			last = nx;
+		}
+		rest = get_freepointer(s, last);
+		new.counters = old.counters;
+		new.inuse += k;
+	} while (!slab_cmpxchg(slab, fl, old.counters, rest, new.counters));
+	for (void *p = fl;; p = get_freepointer(s, p)) {
+		sh->objects[sh->size++] = p;
+		if (!--k)
+			break;
+	}
+	if (rest) {
+		pthread_mutex_lock(&s->node.list_lock);
+		add_partial(&s->node, slab, false);
+		pthread_mutex_unlock(&s->node.list_lock);
+	}
+}
+
+/*
+ * Fill @sh from the node's partial slabs, then new slabs.  Returns false
+ * when not one object could be had.
+ */
+static bool sheaf_refill(struct kmem_cache *s, struct slab_sheaf *sh,
+			 gfp_t gfp)
+{
+	struct kmem_cache_node *n = &s->node;
+
+	kmm_last_alloc_path = SLAB_PATH_SLOW;
+	slab_stat(slab_this_cpu(s), SHEAF_REFILL);
+	while (sh->size < sh->capacity) {
+		struct page *slab = NULL;
+
+		if (__atomic_load_n(&n->nr_partial, __ATOMIC_RELAXED)) {
+			pthread_mutex_lock(&n->list_lock);
+			if (!list_empty(&n->partial)) {
+				slab = list_entry(n->partial.next, struct page,
+						  slab_list);
+				remove_partial(n, slab);
+			}
+			pthread_mutex_unlock(&n->list_lock);
+			if (slab)
+				slab_stat(slab_this_cpu(s), ALLOC_FROM_PARTIAL);
+		}
+		if (!slab) {
+			slab = new_slab(s, gfp);
+			if (!slab)
+				break;
+		}
+		sheaf_take(s, slab, sh, sh->capacity - sh->size);
+	}
+	return sh->size > 0;
+}
+
+/* Allocation when the cache has sheaves (its CPU freelist is always empty,
+ * so the inline fast path sends every allocation here). */
+static __noinline void *sheaf_alloc(struct kmem_cache *s,
+				    struct kmem_cache_cpu *c, gfp_t gfp)
+{
+	struct slab_sheaf *m = c->main;
+
+	if (unlikely(!m->size)) {
+		struct slab_sheaf *full;
+
+		if (c->spare && c->spare->size) {
+			c->main = c->spare;
+			c->spare = m;
+		} else if ((full = barn_get(s, true))) {
+			/* the empty main goes to the barn or becomes spare */
+			if (!c->spare)
+				c->spare = m;
+			else if (!barn_put(s, m))
+				free(m);
+			c->main = full;
+		} else if (!sheaf_refill(s, m, gfp)) {
+			slab_out_of_memory(s, gfp);
+			return NULL;
+		}
+		m = c->main;
+	}
+	slab_stat(c, ALLOC_PCS);
+	return m->objects[--m->size];
+}
+
+/* A free to a cache with sheaves: @x is checked to be an object of @s. */
+static __noinline void sheaf_free(struct kmem_cache *s,
+				  struct kmem_cache_cpu *c, void *x)
+{
+	struct slab_sheaf *m = c->main;
+
+	/* the hardened-freelist check, on the sheaf: freeing the object
+	 * freed last */
+	if (unlikely(m->size && m->objects[m->size - 1] == x)) {
+		slab_bug_double_free(s, x);
+		return;
+	}
+	if (unlikely(m->size == m->capacity)) {
+		struct slab_sheaf *empty;
+
+		if (c->spare && !c->spare->size) {
+			c->main = c->spare;
+			c->spare = m;
+		} else {
+			empty = barn_get(s, false);
+			if (!empty)
+				empty = sheaf_new(s);
+			if (!empty) {
+				sheaf_flush(s, m);	/* no memory: main stays */
+			} else if (!c->spare) {
+				c->spare = m;		/* full spare */
+				c->main = empty;
+			} else if (barn_put(s, m)) {
+				c->main = empty;
+			} else {
+				/* the barn has its fill of full sheaves */
+				sheaf_flush(s, m);
+				if (!barn_put(s, empty))
+					free(empty);
+			}
+		}
+		m = c->main;
+	}
+	m->objects[m->size++] = x;
+	slab_stat(c, FREE_PCS);
+}
+
 void *__slab_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	struct kmem_cache_cpu *c = slab_this_cpu(s);
 	struct page *slab;
 	void *freelist;
 
+	if (c->main)
+		return sheaf_alloc(s, c, gfp);
 	kmm_last_alloc_path = SLAB_PATH_SLOW;
 	slab_stat(c, ALLOC_SLOWPATH);
 	if (slab_debug_cache(s))
@@ -872,12 +1158,8 @@ static __cold void bad_free(struct kmem_cache *s, const void *x,
 /* __slab_free: @x is not in this CPU's CPU slab. */
 void __slab_free(struct kmem_cache *s, void *x)
 {
-	struct kmem_cache_cpu *c __maybe_unused = slab_this_cpu(s);
-	struct kmem_cache_node *n = &s->node;
-	union slab_counters old, new;
+	struct kmem_cache_cpu *c = slab_this_cpu(s);
 	struct page *slab;
-	bool was_frozen, locked, on_node_partial = false;
-	void *prior;
 
 	if (s == slab_no_cache) {
 		__kfree_slow(x);		/* kfree of no slab object */
@@ -893,25 +1175,48 @@ void __slab_free(struct kmem_cache *s, void *x)
 		bad_free(s, x, slab);
 		return;
 	}
+	if (c->main) {
+		sheaf_free(s, c, x);
+		return;
+	}
 	slab_stat(c, FREE_SLOWPATH);
 	if (slab_debug_cache(s)) {
 		free_debug(s, slab, x);
 		return;
 	}
+	do_slab_free(s, slab, x, x, 1);
+}
+
+/* Free @x (checked) to its slab @slab, which is not this CPU's CPU slab. */
+/*
+ * Free @cnt objects of @slab, linked from @x to @tail (@x alone when
+ * @cnt is 1), to the slab's freelist; @slab is not this CPU's CPU slab.
+ */
+static void do_slab_free(struct kmem_cache *s, struct page *slab, void *x,
+			 void *tail, unsigned int cnt)
+{
+	struct kmem_cache_cpu *c __maybe_unused = slab_this_cpu(s);
+	struct kmem_cache_node *n = &s->node;
+	union slab_counters old, new;
+	bool was_frozen, locked, on_node_partial = false;
+	void *prior;
 
 	do {
 		prior = slab_read_freelist(slab);
 		old.counters = slab_read_counters(slab);
-		set_freepointer(s, x, prior);
+		set_freepointer(s, tail, prior);
 		new.counters = old.counters;
 		was_frozen = new.frozen;
-		if (KMM_DEBUG >= 2 && unlikely(!new.inuse)) {
-			/* no object of the slab is allocated */
+		if (KMM_DEBUG >= 2 && unlikely(new.inuse < cnt)) {
+			/* fewer objects of the slab are allocated */
 			slab_bug_double_free(s, x);
 			return;
 		}
-		new.inuse--;
-		locked = !new.inuse && prior && !was_frozen;
+		new.inuse -= cnt;
+		/* with sheaves there are no CPU partial lists: a full slab
+		 * that gets a free object goes to the node list */
+		locked = (!new.inuse && prior && !was_frozen) ||
+			 (!prior && s->sheaf_capacity);
 		if (locked) {
 			pthread_mutex_lock(&n->list_lock);
 			on_node_partial = slab_on_node_partial(slab);
@@ -932,6 +1237,18 @@ void __slab_free(struct kmem_cache *s, void *x)
 			put_cpu_partial(s, slab);
 			slab_stat(c, CPU_PARTIAL_FREE);
 		}
+		return;
+	}
+	if (!prior) {
+		/* a full slab of a cache with sheaves */
+		if (!new.inuse && n->nr_partial >= s->min_partial) {
+			pthread_mutex_unlock(&n->list_lock);
+			discard_slab(s, slab);
+			return;
+		}
+		add_partial(n, slab, true);
+		pthread_mutex_unlock(&n->list_lock);
+		slab_stat(c, FREE_ADD_PARTIAL);
 		return;
 	}
 	/* the slab became empty */
@@ -1096,6 +1413,23 @@ struct kmem_cache *__kmem_cache_create(const char *name,
 					    s->objects);
 	if (slab_debug_cache(s))
 		s->cpu_partial_slabs = 0;
+	if (!slab_debug_cache(s))
+		s->sheaf_capacity = args->sheaf_capacity ? args->sheaf_capacity :
+				    slab_sheaves_all ?
+				    slab_sheaf_capacity(s->size) : 0;
+	pthread_mutex_init(&s->barn.lock, NULL);
+	INIT_LIST_HEAD(&s->barn.full);
+	INIT_LIST_HEAD(&s->barn.empty);
+	for (int cpu = 0; s->sheaf_capacity && cpu < nr_cpus; cpu++) {
+		s->cpu_slab[cpu].main = sheaf_new(s);
+		if (!s->cpu_slab[cpu].main) {
+			while (cpu--)
+				free(s->cpu_slab[cpu].main);
+			free((void *)s->name);
+			free(s);
+			return NULL;
+		}
+	}
 	pthread_mutex_init(&s->node.list_lock, NULL);
 	INIT_LIST_HEAD(&s->node.partial);
 	INIT_LIST_HEAD(&s->node.full);
@@ -1105,6 +1439,12 @@ struct kmem_cache *__kmem_cache_create(const char *name,
 
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
+	if (c->main) {
+		sheaf_flush(s, c->main);
+		sheaf_flush(s, c->spare);
+		free(c->spare);
+		c->spare = NULL;
+	}
 	if (c->slab) {
 		slab_stat(c, CPUSLAB_FLUSH);
 		deactivate_slab(s, c);
@@ -1118,6 +1458,18 @@ void slab_cpu_flush_all(struct kmem_cache *s)
 
 	for_each_possible_cpu(cpu)
 		flush_cpu(s, &s->cpu_slab[cpu]);
+	/* the barn: objects of its full sheaves to their slabs; no sheaf
+	 * kept */
+	for (;;) {
+		struct slab_sheaf *sh = barn_get(s, true);
+
+		if (!sh)
+			sh = barn_get(s, false);
+		if (!sh)
+			break;
+		sheaf_flush(s, sh);
+		free(sh);
+	}
 }
 
 /* Free every empty slab on the node list (min_partial ignored). */
@@ -1173,6 +1525,12 @@ int __kmem_cache_shutdown(struct kmem_cache *s, bool quiet)
 
 void __kmem_cache_release(struct kmem_cache *s)
 {
+	int cpu;
+
+	slab_cpu_flush_all(s);		/* frees spares and the barn's */
+	for_each_possible_cpu(cpu)
+		free(s->cpu_slab[cpu].main);
+	pthread_mutex_destroy(&s->barn.lock);
 	pthread_mutex_destroy(&s->node.list_lock);
 	free((void *)s->name);
 	free(s);
@@ -1387,6 +1745,105 @@ static int check_freelist(struct kmem_cache *s, struct page *slab, void *p,
 	return bad;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Append @sh's objects to @v (room for them checked by the caller) */
+static int check_sheaf(struct kmem_cache *s, struct slab_sheaf *sh,
+		       const char *what, int cpu, void **v, size_t *nv)
+{
+	int bad = 0;
+
+	if (sh->capacity != s->sheaf_capacity || sh->size > sh->capacity) {
+		CHECK_FAIL("%s sheaf of CPU %d: size %u, capacity %u (cache "
+			   "%u)", what, cpu, sh->size, sh->capacity,
+			   s->sheaf_capacity);
+		return bad;
+	}
+	for (unsigned int i = 0; i < sh->size; i++)
+		v[(*nv)++] = sh->objects[i];
+	return bad;
+}
+
+/*
+ * The sheaves' objects, sorted, in *@out (NULL when the cache has none):
+ * each CPU has a main sheaf and no CPU slab; the barn's counts match its
+ * lists; full barn sheaves are full, empty ones empty; no object twice.
+ */
+static int check_sheaves(struct kmem_cache *s, void ***out, size_t *nout)
+{
+	struct node_barn *b = &s->barn;
+	unsigned int nfull = 0, nempty = 0;
+	struct list_head *l;
+	size_t nv = 0, room;
+	void **v;
+	int bad = 0, cpu;
+
+	*out = NULL;
+	*nout = 0;
+	for_each_possible_cpu(cpu) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+
+		if (!s->sheaf_capacity && (c->main || c->spare))
+			CHECK_FAIL("CPU %d has sheaves, the cache none", cpu);
+		if (s->sheaf_capacity && (!c->main || c->slab ||
+					  c->freelist || c->partial))
+			CHECK_FAIL("CPU %d: main sheaf %p, CPU slab %p, "
+				   "freelist %p, partial %p", cpu,
+				   (void *)c->main, (void *)c->slab,
+				   c->freelist, (void *)c->partial);
+	}
+	if (!s->sheaf_capacity)
+		return bad;
+	pthread_mutex_lock(&b->lock);
+	for (l = b->full.next; l != &b->full; l = l->next)
+		nfull++;
+	for (l = b->empty.next; l != &b->empty; l = l->next)
+		nempty++;
+	room = ((size_t)kmm_nr_cpus() * 2 + nfull) * s->sheaf_capacity + 1;
+	v = malloc(room * sizeof(*v));
+	if (!v) {
+		pthread_mutex_unlock(&b->lock);
+		return bad + 1;
+	}
+	if (nfull != b->nr_full || nempty != b->nr_empty ||
+	    nfull > BARN_MAX_FULL || nempty > BARN_MAX_EMPTY)
+		CHECK_FAIL("barn: nr_full %u nr_empty %u, listed %u and %u",
+			   b->nr_full, b->nr_empty, nfull, nempty);
+	for (l = b->full.next; l != &b->full; l = l->next) {
+		struct slab_sheaf *sh = list_entry(l, struct slab_sheaf,
+						   barn_list);
+
+		if (sh->size != sh->capacity)
+			CHECK_FAIL("barn: full sheaf with %u of %u", sh->size,
+				   sh->capacity);
+		bad += check_sheaf(s, sh, "barn", -1, v, &nv);
+	}
+	for (l = b->empty.next; l != &b->empty; l = l->next)
+		if (list_entry(l, struct slab_sheaf, barn_list)->size)
+			CHECK_FAIL("barn: empty sheaf holds objects");
+	pthread_mutex_unlock(&b->lock);
+	for_each_possible_cpu(cpu) {
+		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+
+		if (c->main)
+			bad += check_sheaf(s, c->main, "main", cpu, v, &nv);
+		if (c->spare)
+			bad += check_sheaf(s, c->spare, "spare", cpu, v, &nv);
+	}
+	qsort(v, nv, sizeof(*v), cmp_ptr);
+	for (size_t i = 1; i < nv; i++)
+		if (v[i] == v[i - 1])
+			CHECK_FAIL("object %p is twice in sheaves", v[i]);
+	*out = v;
+	*nout = nv;
+	return bad;
+}
+
 int slab_check_cache(struct kmem_cache *s)
 {
 	struct kmem_cache_node *n = &s->node;
@@ -1395,10 +1852,13 @@ int slab_check_cache(struct kmem_cache *s)
 	unsigned char *seen;
 	struct page *slab;
 	int bad = 0, cpu;
+	void **shv;
+	size_t nshv, shv_found = 0;
 
 	seen = malloc(32768);
 	if (!seen)
 		return 1;
+	bad += check_sheaves(s, &shv, &nshv);
 	pthread_mutex_lock(&n->list_lock);
 	/* partial lists hold only partial, unfrozen slabs */
 	slab_list_for_each(slab, cur, nxt, &n->partial, struct page, slab_list) {
@@ -1494,6 +1954,32 @@ int slab_check_cache(struct kmem_cache *s)
 		} else if (owner) {
 			CHECK_FAIL("CPU slab %p is not frozen", (void *)slab);
 		}
+		/* sheaf objects: object starts of the slab, on no freelist */
+		if (nshv) {
+			uintptr_t lo = (uintptr_t)slab_address(slab);
+			uintptr_t hi = lo + (PAGE_SIZE << slab_order(slab));
+			size_t a = 0, z = nshv;
+
+			while (a < z) {
+				size_t mid = a + (z - a) / 2;
+
+				if ((uintptr_t)shv[mid] < lo)
+					a = mid + 1;
+				else
+					z = mid;
+			}
+			for (; a < nshv && (uintptr_t)shv[a] < hi; a++) {
+				long i = object_index(s, slab, shv[a]);
+
+				shv_found++;
+				if (i < 0)
+					CHECK_FAIL("sheaf holds %p, no object "
+						   "start", shv[a]);
+				else if (seen[i])
+					CHECK_FAIL("object %p is in a sheaf and "
+						   "on a freelist", shv[a]);
+			}
+		}
 		{
 			if (cnt.inuse + on_slab != cnt.objects)
 				CHECK_FAIL("slab %p: inuse %u + free %lu != "
@@ -1518,6 +2004,10 @@ int slab_check_cache(struct kmem_cache *s)
 	if ((long)objects != n->total_objects)
 		CHECK_FAIL("total_objects %ld but %lu", n->total_objects,
 			   objects);
+	if (shv_found != nshv)
+		CHECK_FAIL("%zu sheaf objects lie in no slab of the cache",
+			   nshv - shv_found);
+	free(shv);
 	free(seen);
 	return bad;
 }

@@ -38,6 +38,8 @@ struct replay_opts {
 	bool verify;		/* --verify */
 	enum replay_touch touch;
 	uint64_t timeline;	/* --timeline N: a sample every N events, 0 off */
+	bool kmm_cpu_slabs;	/* --kmm-slab cpu-slabs: kmm's caches keep
+				 * SLUB's CPU slabs (6.18) instead of sheaves */
 };
 
 struct replay_result;

@@ -202,6 +202,7 @@ static int kmm_init(const struct replay_image *im, const struct replay_opts *o,
 	kmm_misuse_abort = false;
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.nr_units = pcpu_traced_units(im, cfg.nr_cpus);
+	slab_sheaves_all = !o->kmm_cpu_slabs;
 	if (kmm_kernel_pgtable_init() || kmem_cache_init() || vmalloc_init() ||
 	    tlb_model_init(NULL) || mm_subsys_init() || pcpu_init(&pcfg)) {
 		snprintf(err, errlen, "cannot set up the kernel address space, "

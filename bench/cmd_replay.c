@@ -54,7 +54,7 @@ static void replay_usage(FILE *fp)
 	fprintf(fp,
 		"usage: kmbench replay TRACE [--alloc NAME] [--threads percpu|1]\n"
 		"         [--touch none|first|all] [--timeline N] [--untimed]\n"
-		"         [--verify] [--json]\n\n"
+		"         [--verify] [--kmm-slab sheaves|cpu-slabs] [--json]\n\n"
 		"Replay a trace (.kmt, or ftrace/trace-cmd/perf text, compressed or\n"
 		"not, '-' for stdin) through one allocator and report per-op latency,\n"
 		"throughput, fragmentation, fidelity to the traced kernel, counters.\n\n"
@@ -68,6 +68,9 @@ static void replay_usage(FILE *fp)
 		"  --untimed        no per-op timing: events per second only\n"
 		"  --verify         check at each free that a touched object still\n"
 		"                   holds what was written (implies --touch first)\n"
+		"  --kmm-slab KIND  kmm's per-CPU slab layer: sheaves (default; every\n"
+		"                   cache, as kernels since 7.0) or cpu-slabs (SLUB's\n"
+		"                   CPU and CPU partial slabs, as 6.18 for kmalloc)\n"
 		"  --json           one JSON object (docs/results-schema.md)\n");
 }
 
@@ -117,6 +120,14 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 				a->o.touch = TOUCH_FIRST;
 			else if (!strcmp(v, "all"))
 				a->o.touch = TOUCH_ALL;
+			else
+				goto bad_value;
+			i++;
+		} else if (!strcmp(s, "--kmm-slab") && v) {
+			if (!strcmp(v, "sheaves"))
+				a->o.kmm_cpu_slabs = false;
+			else if (!strcmp(v, "cpu-slabs"))
+				a->o.kmm_cpu_slabs = true;
 			else
 				goto bad_value;
 			i++;
@@ -459,6 +470,9 @@ static void print_json(const struct replay_args *a,
 		       a->o.touch == TOUCH_FIRST ? "first" : "none");
 	json_kv_bool(&w, "timed", !a->o.untimed);
 	json_kv_uint(&w, "cpus", im->nr_cpus);
+	if (!strcmp(a->alloc, "kmm"))
+		json_kv_string(&w, "kmm_slab", a->o.kmm_cpu_slabs ?
+			       "cpu-slabs" : "sheaves");
 
 	json_key(&w, "events");
 	json_object_begin(&w);

@@ -181,6 +181,13 @@ enum slub_stat_item {
 	CPU_PARTIAL_FREE,	/* slab put on a CPU partial list by a free */
 	CPU_PARTIAL_DRAIN,	/* CPU partial list moved to the node list */
 	ORDER_FALLBACK,		/* new slab at the minimum order */
+	ALLOC_PCS,		/* from this CPU's sheaves */
+	FREE_PCS,		/* to this CPU's sheaves */
+	SHEAF_REFILL,		/* main sheaf refilled from slabs */
+	SHEAF_FLUSH,		/* a sheaf's objects freed to their slabs */
+	BARN_GET,		/* full (alloc) or empty (free) sheaf from
+				   the barn */
+	BARN_PUT,		/* sheaf given to the barn */
 	NR_SLUB_STAT_ITEMS
 };
 
@@ -193,6 +200,30 @@ enum slub_stat_item {
 #endif
 
 struct page;
+
+/*
+ * struct slab_sheaf - an array of free objects of one cache, the per-CPU
+ * caching layer of kernels from 6.18 ("sheaves").  A CPU has a main sheaf
+ * (allocations pop from it, frees push to it) and a spare; the node's barn
+ * keeps further full and empty sheaves.  Objects in a sheaf are allocated
+ * as far as their slabs are concerned (counted in inuse).
+ */
+struct slab_sheaf {
+	struct list_head barn_list;	/* on the barn's full or empty list */
+	unsigned int capacity;
+	unsigned int size;		/* objects[0 .. size) are free objects */
+	void *objects[];
+};
+
+/* The node's store of sheaves, under its own lock (after list_lock in no
+ * path: the barn lock is never held while taking list_lock) */
+struct node_barn {
+	pthread_mutex_t lock;
+	struct list_head full, empty;
+	unsigned int nr_full, nr_empty;
+};
+#define BARN_MAX_FULL	10	/* the kernel's MAX_FULL_SHEAVES */
+#define BARN_MAX_EMPTY	10	/* MAX_EMPTY_SHEAVES */
 
 /*
  * struct kmem_cache_cpu - one CPU's part of a cache.  Only the thread that
@@ -212,6 +243,9 @@ struct kmem_cache_cpu {
 	struct page *partial;	/* CPU partial slabs, via slab_list.next */
 	unsigned int nr_partial; /* slabs on it */
 	unsigned int _pad;
+	struct slab_sheaf *main; /* caches with sheaves: never NULL; the
+				  * CPU slab fields above stay empty */
+	struct slab_sheaf *spare; /* empty, full, partly full or NULL */
 #if KMM_STATS
 	unsigned long stat[NR_SLUB_STAT_ITEMS];
 #endif
@@ -242,6 +276,7 @@ struct kmem_cache {
 	unsigned int min_objects;
 	unsigned int min_partial;	/* empty slabs the node list keeps */
 	unsigned int cpu_partial_slabs;	/* CPU partial list limit */
+	unsigned int sheaf_capacity;	/* 0: no sheaves, CPU slabs */
 	gfp_t allocflags;		/* for the page allocator */
 	void (*ctor)(void *);
 	const char *name;
@@ -249,6 +284,7 @@ struct kmem_cache {
 	unsigned int useroffset, usersize;
 	struct list_head list;		/* slab_caches */
 	struct kmem_cache_node node;
+	struct node_barn barn;		/* with sheaf_capacity only */
 	/* &cpu_slab[cpu] for each CPU id (NULL from kmm_nr_cpus() on): one
 	 * scaled load finds this CPU's part, where 256-byte entries need a
 	 * shift and an add */
@@ -264,6 +300,7 @@ struct kmem_cache_args {
 	unsigned int freeptr_offset;	/* with SLAB_TYPESAFE_BY_RCU */
 	bool use_freeptr_offset;
 	void (*ctor)(void *);
+	unsigned int sheaf_capacity;	/* > 0: per-CPU sheaves (6.18) */
 };
 
 /*
@@ -302,6 +339,13 @@ void kmem_cache_exit(void);
 extern bool slab_merge;			/* merge compatible caches */
 extern slab_flags_t slab_debug;		/* debug flags for every cache */
 extern bool slab_freelist_random;	/* randomize every cache */
+/* Sheaves for every cache without debug flags, as kernels do since the
+ * CPU slabs were replaced by sheaves (7.0); false: only for caches created
+ * with kmem_cache_args.sheaf_capacity (6.18).  Default false. */
+extern bool slab_sheaves_all;
+/* The kernel's calculate_sheaf_capacity(): objects per sheaf for a cache
+ * of slab size @size when no capacity is asked for */
+unsigned int slab_sheaf_capacity(unsigned int size);
 
 /* Which path the last allocation of this thread took, for latency
  * histograms: the slow paths set it; the fast path never writes it, so a
@@ -376,8 +420,16 @@ static __always_inline void *slab_alloc_fast(struct kmem_cache *s, gfp_t gfp)
 	struct kmem_cache_cpu *c = slab_this_cpu(s);
 	void *object = c->freelist;
 
-	if (unlikely(!object))
+	if (unlikely(!object)) {
+		/* a cache with sheaves never has a CPU freelist */
+		struct slab_sheaf *m = c->main;
+
+		if (m && likely(m->size)) {
+			slab_stat(c, ALLOC_PCS);
+			return m->objects[--m->size];
+		}
 		return __slab_alloc(s, gfp);
+	}
 	c->freelist = get_freepointer(s, object);
 	slab_stat(c, ALLOC_FASTPATH);
 	return object;
@@ -402,6 +454,22 @@ static __always_inline void slab_free_fast(struct kmem_cache *s, void *x)
 		slab_stat(c, FREE_FASTPATH);
 		return;
 	}
+#if KMM_DEBUG == 0
+	{
+		/* sheaves: a push when there is room and the frame table
+		 * says @x is of @s (the object is not touched); anything
+		 * else, and every check of debug builds, in __slab_free */
+		struct slab_sheaf *m = c->main;
+
+		if (m && likely(m->size < m->capacity) &&
+		    likely(slab_cache_of(x) == s) &&
+		    likely(!m->size || m->objects[m->size - 1] != x)) {
+			m->objects[m->size++] = x;
+			slab_stat(c, FREE_PCS);
+			return;
+		}
+	}
+#endif
 	__slab_free(s, x);
 }
 

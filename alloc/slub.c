@@ -886,12 +886,14 @@ static bool barn_put(struct kmem_cache *s, struct slab_sheaf *sh)
 
 	pthread_mutex_lock(&b->lock);
 	ok = full ? b->nr_full < BARN_MAX_FULL : b->nr_empty < BARN_MAX_EMPTY;
+	/* the counts are read without the lock (barn_get's quick test) */
 	if (ok && full) {
 		list_add(&sh->barn_list, &b->full);
-		b->nr_full++;
+		__atomic_store_n(&b->nr_full, b->nr_full + 1, __ATOMIC_RELAXED);
 	} else if (ok) {
 		list_add(&sh->barn_list, &b->empty);
-		b->nr_empty++;
+		__atomic_store_n(&b->nr_empty, b->nr_empty + 1,
+				 __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&b->lock);
 	if (ok)
@@ -914,9 +916,11 @@ static struct slab_sheaf *barn_get(struct kmem_cache *s, bool full)
 		sh = list_entry(head->next, struct slab_sheaf, barn_list);
 		list_del(&sh->barn_list);
 		if (full)
-			b->nr_full--;
+			__atomic_store_n(&b->nr_full, b->nr_full - 1,
+					 __ATOMIC_RELAXED);
 		else
-			b->nr_empty--;
+			__atomic_store_n(&b->nr_empty, b->nr_empty - 1,
+					 __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&b->lock);
 	if (sh)

@@ -131,3 +131,50 @@ TEST(producer_consumer_remote_frees)
 	slab_for_each_cache(check_one, &bad);
 	CHECK_EQ(bad, 0);
 }
+
+/*
+ * The same with sheaves on every cache: the consumer's frees of the
+ * producer's objects fill CPU 1's sheaves, full sheaves go through the
+ * barn (shared by both CPUs, under its lock) to the producer, and
+ * overflowing ones are flushed to their slabs with cmpxchg while the
+ * producer refills from the same slabs.
+ */
+TEST(producer_consumer_through_sheaves)
+{
+	struct kmm_config cfg = { .mem_bytes = 512ULL << 20, .nr_cpus = 2 };
+	pthread_t p, c;
+	int bad = 0;
+
+	kmem_cache_exit();
+	kmm_mem_exit();
+	head = tail = 0;
+	corrupt = 0;
+	slab_sheaves_all = true;
+	REQUIRE(kmm_mem_init(&cfg) == 0);
+	REQUIRE(kmem_cache_init() == 0);
+	own_cache = kmem_cache_create("stress-own", 72, 0, SLAB_NO_MERGE, NULL);
+	REQUIRE(own_cache);
+	CHECK(own_cache->sheaf_capacity > 0);
+	pthread_create(&p, NULL, producer, NULL);
+	pthread_create(&c, NULL, consumer, NULL);
+	pthread_join(p, NULL);
+	pthread_join(c, NULL);
+	CHECK_EQ(corrupt, 0);
+	slab_for_each_cache(check_one, &bad);
+	CHECK_EQ(bad, 0);
+	/* sheaf objects count as allocated until the caches are shrunk */
+	for (int i = 1; i < KMALLOC_INDEX_MAX; i++) {
+		struct slab_cache_info info;
+
+		if (!kmalloc_caches[0][i])
+			continue;
+		kmem_cache_shrink(kmalloc_caches[0][i]);
+		slab_cache_info(kmalloc_caches[0][i], &info);
+		CHECK_EQ(info.active_objs, 0);
+	}
+	kmem_cache_destroy(own_cache);
+	CHECK_EQ(slab_total_pages(), 0);
+	slab_for_each_cache(check_one, &bad);
+	CHECK_EQ(bad, 0);
+	slab_sheaves_all = false;
+}

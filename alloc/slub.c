@@ -384,9 +384,12 @@ static uint64_t slab_rand(void)
 	return x;
 }
 
-/* Link the objects of a new slab into its freelist; run constructors. */
+/*
+ * Link the objects of a new slab into its freelist, from object @first on
+ * (the ones before are handed out at once); run constructors.
+ */
 static void *build_freelist(struct kmem_cache *s, char *base,
-			    unsigned int objects)
+			    unsigned int first, unsigned int objects)
 {
 	unsigned int order_buf[64], *order = order_buf;
 	void *head = NULL;
@@ -428,7 +431,7 @@ static void *build_freelist(struct kmem_cache *s, char *base,
 		return head;
 	}
 sequential:
-	for (unsigned int i = objects; i-- > 0;) {
+	for (unsigned int i = objects; i-- > first;) {
 		void *p = slab_object(s, base, i);
 
 		set_freepointer(s, p, head);
@@ -437,12 +440,18 @@ sequential:
 	return head;
 }
 
-/* A new slab, not on any list, not frozen, all objects free. */
-static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
+/*
+ * A new slab, not on any list, not frozen.  With @sh (a sheaf with room,
+ * sequential freelists only) its first objects go straight into @sh, as
+ * the kernel's refill from a new slab does: only the rest are linked into
+ * the freelist.  Otherwise all objects are free.
+ */
+static struct page *new_slab_take(struct kmem_cache *s, gfp_t gfp,
+				  struct slab_sheaf *sh)
 {
 	gfp_t flags = (gfp & ~(GFP_ZONEMASK | __GFP_ZERO | __GFP_COMP)) |
 		      s->allocflags;
-	unsigned int order = s->order, objects = s->objects;
+	unsigned int order = s->order, objects = s->objects, take = 0;
 	union slab_counters cnt = { .counters = 0 };
 	struct page *slab;
 	unsigned long pfn;
@@ -459,12 +468,18 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 	if (!slab)
 		return NULL;
 	slab->slab_cache = s;
+	if (sh && !(s->flags & SLAB_FREELIST_RANDOM)) {
+		take = min_t(unsigned int, objects, sh->capacity - sh->size);
+		for (unsigned int i = 0; i < take; i++)
+			sh->objects[sh->size++] =
+				slab_object(s, slab_address(slab), i);
+	}
 	cnt.objects = objects;
-	cnt.inuse = 0;
+	cnt.inuse = take;
 	cnt.frozen = 0;
 	__atomic_store_n(&slab->counters, cnt.counters, __ATOMIC_RELAXED);
 	__atomic_store_n(&slab->freelist,
-			 build_freelist(s, slab_address(slab), objects),
+			 build_freelist(s, slab_address(slab), take, objects),
 			 __ATOMIC_RELAXED);
 	INIT_LIST_HEAD(&slab->slab_list);
 	SetPageSlab(slab);
@@ -478,6 +493,11 @@ static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
 	slab_stat(slab_this_cpu(s), ALLOC_SLAB);
 	kmm_last_alloc_path = SLAB_PATH_NEW_SLAB;
 	return slab;
+}
+
+static struct page *new_slab(struct kmem_cache *s, gfp_t gfp)
+{
+	return new_slab_take(s, gfp, NULL);
 }
 
 static void discard_slab(struct kmem_cache *s, struct page *slab)
@@ -994,9 +1014,21 @@ static bool sheaf_refill(struct kmem_cache *s, struct slab_sheaf *sh,
 				slab_stat(slab_this_cpu(s), ALLOC_FROM_PARTIAL);
 		}
 		if (!slab) {
-			slab = new_slab(s, gfp);
+			unsigned int had = sh->size;
+
+			slab = new_slab_take(s, gfp, sh);
 			if (!slab)
 				break;
+			if (sh->size > had) {
+				/* objects taken at creation: the rest, if
+				 * any, go on the node list */
+				if (slab_read_freelist(slab)) {
+					pthread_mutex_lock(&n->list_lock);
+					add_partial(n, slab, false);
+					pthread_mutex_unlock(&n->list_lock);
+				}
+				continue;
+			}
 		}
 		sheaf_take(s, slab, sh, sh->capacity - sh->size);
 	}

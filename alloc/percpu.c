@@ -24,9 +24,10 @@
  * (made on demand, populated page by page), FREE (dynamic with no area:
  * at most one is kept, more are destroyed on the free that empties them).
  *
- * Invariants (pcpu_check): every chunk's free_bytes, chunk and block hints
- * (contig_hint exact, left/right_free exact, first_free and scan_hint
- * honest) agree with its allocation map; every area starts on a boundary
+ * Invariants (pcpu_check; with KMM_DEBUG >= 3 also on the changed chunk
+ * after every allocation and free): every chunk's free_bytes, chunk and
+ * block hints (contig_hint exact, left/right_free exact, first_free and
+ * scan_hint honest) agree with its allocation map; every area starts on a boundary
  * bit and lies inside one chunk's visible range, on populated pages;
  * populated pages have a frame in every unit; nr_empty_pop_pages counts
  * the populated pages with no allocated bit; a chunk is on the slot list
@@ -916,6 +917,25 @@ static void pcpu_balance_populated(void)
 /* ------------------------------------------------------------------ */
 /* Allocation and free                                                  */
 
+static int pcpu_check_chunk(struct pcpu_chunk *chunk, FILE *fp,
+			    unsigned long *nr_areas);
+
+/* KMM_DEBUG >= 3: check the chunk an operation changed (pcpu_lock held) */
+static inline void pcpu_debug_check(struct pcpu_chunk *chunk)
+{
+#if KMM_DEBUG >= 3
+	unsigned long areas = 0;
+
+	if (pcpu_check_chunk(chunk, stderr, &areas)) {
+		fprintf(stderr, "kmm: BUG: percpu: chunk %p fails its "
+			"invariants\n", (void *)chunk);
+		abort();
+	}
+#else
+	(void)chunk;
+#endif
+}
+
 static void pcpu_warn(size_t size, size_t align, bool atomic,
 		      const char *err)
 {
@@ -1036,6 +1056,7 @@ area_found:
 		pcpu_balance_pending = true;
 	}
 	pcpu_account_alloc(chunk, size);
+	pcpu_debug_check(chunk);
 	pthread_mutex_unlock(&pcpu_lock);
 
 	pcpu_stat(PCPU_ALLOC);
@@ -1163,6 +1184,7 @@ void free_percpu(void __percpu *ptr)
 	pstats.nr_cur_alloc--;
 	chunk->nr_alloc--;
 	pcpu_stat(PCPU_FREE);
+	pcpu_debug_check(chunk);
 	if (!chunk->immutable && (size_t)chunk->free_bytes == pcpu_unit_size)
 		pcpu_balance_free();
 out:

@@ -484,6 +484,8 @@ static void kmm_snapshot(struct replay_result *r)
 	buddy_get_stats(&st);
 	for (int i = 0; i < NR_BUDDY_MISUSE; i++)
 		r->misuse += st.misuse[i];
+	for (int i = 0; i < NR_PCPU_MISUSE; i++)
+		r->misuse += pcpu_misuse_count((enum pcpu_misuse)i);
 }
 
 struct leak_sum {

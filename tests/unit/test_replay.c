@@ -13,6 +13,7 @@
 #include "config.h"
 #include "harness.h"
 #include "kmm/gfp.h"
+#include "kmm/percpu.h"
 #include "replay.h"
 #include "replay_loop.h"
 
@@ -477,6 +478,47 @@ TEST(kmm_replays_vmalloc_and_touches_through_the_tlb_model)
 		CHECK_EQ(run.res->tlb_accesses,
 			 (3 * 4096 + 100 + 63) / 64 + 1);
 		replay_run_free(&run);
+	}
+	replay_image_free(im);
+}
+
+TEST(kmm_replays_percpu_events_through_its_percpu_allocator)
+{
+	struct replay_ev ev[] = {
+		/* 16 bytes on a kernel with 4 possible CPUs: 64 */
+		mk(ROP_PERCPU_ALLOC, 0, 16, 64, 0),
+		mk(ROP_PERCPU_ALLOC, 1, 200, 800, 1),
+		mk(ROP_PERCPU_ALLOC, 2, 30, 128, 1),
+		mk(ROP_PERCPU_FREE, 0, 0, 0, 1),
+		mk(ROP_PERCPU_FREE, 1, 0, 0, 1),
+	};
+	struct replay_image *im;
+	struct replay_opts o = { .touch = TOUCH_ALL, .verify = true };
+	struct replay_run run;
+	uint64_t st[NR_PCPU_STAT_ITEMS];
+
+	ev[0].order = 3;		/* align 8 */
+	ev[1].order = 6;		/* align 64 */
+	ev[1].flags = REV_F_RESERVED;
+	im = replay_image_from(ev, 5, 3, NULL, NULL, 0, "percpu");
+	REQUIRE(im);
+	for (int percpu = 0; percpu < 2; percpu++) {
+		o.percpu = percpu;
+		REQUIRE(replay_image_run("kmm", im, &o, &run) == 0);
+		CHECK_EQ(run.res->count[ROP_PERCPU_ALLOC], 3);
+		CHECK_EQ(run.res->count[ROP_PERCPU_FREE], 2);
+		/* size rounded to 4, times the traced kernel's 4 units */
+		CHECK_EQ(run.res->fid_total[3], 3);
+		CHECK_EQ(run.res->fid_agree[3], 3);
+		CHECK_EQ(run.res->verify_bad, 0);
+		CHECK_EQ(run.res->leak_objects, 0);
+		CHECK_EQ(run.res->check_problems, 0);
+		CHECK_EQ(run.res->misuse, 0);
+		replay_run_free(&run);
+		/* kmm ran in this process: the reserved one went there */
+		pcpu_get_stats(st);
+		if (KMM_STATS)
+			CHECK_EQ(st[PCPU_ALLOC_RESERVED], 1);
 	}
 	replay_image_free(im);
 }

@@ -21,7 +21,7 @@
  * key=value ("(func+0x42)" of trace-cmd's kmem plugin, "(4096)" of
  * print-fields mode, "[memleak]" module names) are skipped.
  *
- * No sscanf, no regex: the hot path is memchr and byte loops.
+ * No sscanf, no regex: the hot path is byte loops and words of eight.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,6 +124,55 @@ static inline bool is_ident(char c)
 static inline int hexval(char c)
 {
 	return (int)(cclass[(unsigned char)c] & C_HEXV) - 1;
+}
+
+/* Are the @n >= 8 bytes at @a and @b equal?  Eight at a time, inline. */
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, d = 0;
+
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return !(d | (x ^ y));
+}
+
+/* The first @c in [@s, @e), or NULL: eight bytes at a time, inline. */
+static inline const char *find_char(const char *s, const char *e, char c)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull;
+
+	while (e - s >= 8) {
+		uint64_t w, z;
+
+		memcpy(&w, s, 8);
+		w ^= ones * (unsigned char)c;
+		/* the lowest zero byte of w is the first @c */
+		z = (w - ones) & ~w & (ones << 7);
+		if (z)
+			return s + (__builtin_ctzll(z) >> 3);
+		s += 8;
+	}
+#endif
+	for (; s < e; s++)
+		if (*s == c)
+			return s;
+	return NULL;
+}
+
+/* Is there a blank in the @n < 8 bytes at @s? */
+static inline bool has_blank(const char *s, int n)
+{
+	unsigned int b = 0;
+
+	for (int i = 0; i < n; i++)
+		b |= is_space(s[i]);
+	return b;
 }
 
 /* Past the blanks at @s (eight at a time while they are spaces). */
@@ -269,7 +318,8 @@ static inline enum kmt_event_type name_lookup(const char *s, size_t n)
 	for (; name_slot[h]; h = (h + 1) & 511) {
 		unsigned int t = name_slot[h];
 
-		if (name_len[t] == n && !memcmp(name_str[t], s, n))
+		if (name_len[t] == n && (n >= 8 ? bytes_eq(name_str[t], s, n)
+						: !memcmp(name_str[t], s, n)))
 			return (enum kmt_event_type)t;
 	}
 	return KMT_EV_NONE;
@@ -484,7 +534,7 @@ static bool gfp_value(struct kmt_parser *p, struct span v,
 
 	if (v.n >= 8 && v.n <= sizeof(c->text)) {
 		c = &p->gfp_slot[ends_hash(v.s, v.n, GFP_SLOT_BITS)];
-		if (c->n == v.n && !memcmp(c->text, v.s, v.n)) {
+		if (c->n == v.n && bytes_eq(c->text, v.s, v.n)) {
 			ev->u.mem.gfp = c->gfp;
 			ev->flags |= c->flags;
 			return true;
@@ -558,7 +608,7 @@ static inline uint32_t intern_span(struct kmt_parser *p, struct span v)
 	if (v.n < 8)
 		return kmt_str_intern(p->strs, v.s, v.n);
 	c = &p->str_slot[ends_hash(v.s, v.n, STR_SLOT_BITS)];
-	if (c->n == v.n && !memcmp(c->s, v.s, v.n))
+	if (c->n == v.n && bytes_eq(c->s, v.s, v.n))
 		return c->id;
 	c->id = kmt_str_intern(p->strs, v.s, v.n);
 	c->s = p->strs->str[c->id];
@@ -864,8 +914,9 @@ static int decode_vm(struct kmt_parser *p, struct kmt_rec *r,
  * in one pass over the fields, without the field table.  A line in any
  * other form -- another field order, a missing or extra field, two blanks,
  * a value that is not plainly well formed -- makes the fast path give up
- * (FAST_NO) with nothing changed, and the general path reads it and
- * reports what is wrong.  Values mean exactly what the general path makes
+ * (FAST_NO), and the general path reads it and reports what is wrong.
+ * Before it can give up, the fast path writes only fields that the
+ * general path sets again (never the flags, the strings or the counts).  Values mean exactly what the general path makes
  * of them: the same helpers read them.  kmt_fuzz_text() and the unit
  * tests parse every input both ways and compare.
  */
@@ -874,7 +925,9 @@ enum { FAST_OK = 0, FAST_NO = 1 };
 /* Is @key (a literal, with its '=') at *@s?  Moves past it. */
 #define FAST_KEY(s, e, key) \
 	((size_t)((e) - (s)) > sizeof(key) - 1 && \
-	 !memcmp((s), key, sizeof(key) - 1) && ((s) += sizeof(key) - 1, true))
+	 (sizeof(key) - 1 < 8 ? !memcmp((s), key, sizeof(key) - 1) \
+			      : bytes_eq((s), key, sizeof(key) - 1)) && \
+	 ((s) += sizeof(key) - 1, true))
 
 /*
  * Does a value end at @q: at the end of the line if @last, else at a
@@ -897,7 +950,7 @@ static inline bool fast_end(const char **s, const char *q, const char *e,
 static inline bool fast_val(const char **s, const char *e, bool last,
 			    struct span *v)
 {
-	const char *b = *s, *q = memchr(b, ' ', (size_t)(e - b));
+	const char *b = *s, *q = find_char(b, e, ' ');
 
 	if (last ? q != NULL : q == NULL)
 		return false;
@@ -909,17 +962,32 @@ static inline bool fast_val(const char **s, const char *e, bool last,
 	return true;
 }
 
-/* A decimal value below 2^32. */
-static inline bool fast_u32(const char **s, const char *e, bool last,
-			    uint32_t *out)
+/* A decimal value of at most 19 digits (no overflow to check). */
+static inline bool fast_dec(const char **s, const char *e, bool last,
+			    uint64_t *out)
 {
 	const char *q = *s;
 	uint64_t x = 0;
 
-	while (q < e && is_digit(*q) && q - *s < 10)
+	while (q < e && is_digit(*q) && q - *s < 19)
 		x = x * 10 + (uint64_t)(*q++ - '0');
-	if (q == *s || x > UINT32_MAX || !fast_end(s, q, e, last))
+	if (q == *s || !fast_end(s, q, e, last))
 		return false;
+	*out = x;
+	return true;
+}
+
+/* A decimal value below 2^32. */
+static inline bool fast_u32(const char **s, const char *e, bool last,
+			    uint32_t *out)
+{
+	const char *b = *s;
+	uint64_t x;
+
+	if (!fast_dec(s, e, last, &x) || x > UINT32_MAX) {
+		*s = b;
+		return false;
+	}
 	*out = (uint32_t)x;
 	return true;
 }
@@ -970,8 +1038,7 @@ static inline bool fast_hex(const char **s, const char *e, bool prefix,
 static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 		     const char *e)
 {
-	struct kmt_rec t = *r;
-	struct kmt_event *ev = &t.ev;
+	struct kmt_event *ev = &r->ev;
 	bool alloc = ev->type == KMT_EV_KMALLOC ||
 		     ev->type == KMT_EV_KMEM_CACHE_ALLOC;
 	bool named = ev->type == KMT_EV_KMEM_CACHE_ALLOC ||
@@ -982,7 +1049,7 @@ static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 	if (!FAST_KEY(s, e, "call_site=") || !fast_val(&s, e, false, &site) ||
 	    !FAST_KEY(s, e, "ptr="))
 		return FAST_NO;
-	if (!fast_hex(&s, e, true, !alloc && !named, &t.ptr))
+	if (!fast_hex(&s, e, true, !alloc && !named, &r->ptr))
 		return FAST_NO;
 	if (named && (!FAST_KEY(s, e, "name=") ||
 		      !fast_val(&s, e, !alloc, &name)))
@@ -1004,20 +1071,19 @@ static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 		} else {
 			return FAST_NO;
 		}
-		if (!FAST_KEY(s, e, "accounted=") || memchr(s, ' ', e - s) ||
+		if (!FAST_KEY(s, e, "accounted=") || find_char(s, e, ' ') ||
 		    !gfp_value(p, gfp, ev))
 			return FAST_NO;
 		ev->flags |= KMT_F_NODE;
 		v = (struct span){ s, (size_t)(e - s) };
 		if (span_eq(v, "true") || span_eq(v, "(1)") || span_eq(v, "1"))
 			ev->flags |= KMT_F_ACCOUNTED;
-		if (!t.ptr)
+		if (!r->ptr)
 			ev->flags |= KMT_F_FAILED;
 	}
 	ev->site = intern_span(p, site);
 	if (named)
 		ev->u.mem.cache = intern_span(p, name);
-	*r = t;
 	return FAST_OK;
 }
 
@@ -1029,14 +1095,13 @@ static int fast_slab(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 static int fast_page(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 		     const char *e)
 {
-	struct kmt_rec t = *r;
-	struct kmt_event *ev = &t.ev;
+	struct kmt_event *ev = &r->ev;
 	bool alloc = ev->type == KMT_EV_MM_PAGE_ALLOC;
 	struct span page, gfp;
 	uint32_t order, mt;
 
 	if (!FAST_KEY(s, e, "page=") || !fast_val(&s, e, false, &page) ||
-	    !FAST_KEY(s, e, "pfn=0x") || !fast_hex(&s, e, false, false, &t.ptr) ||
+	    !FAST_KEY(s, e, "pfn=0x") || !fast_hex(&s, e, false, false, &r->ptr) ||
 	    !FAST_KEY(s, e, "order=") ||
 	    !fast_u32(&s, e, !alloc, &order) || order > KMT_MAX_ORDER)
 		return FAST_NO;
@@ -1054,7 +1119,42 @@ static int fast_page(struct kmt_parser *p, struct kmt_rec *r, const char *s,
 		    span_eq(page, "0"))
 			ev->flags |= KMT_F_FAILED;
 	}
-	*r = t;
+	return FAST_OK;
+}
+
+/*
+ * page_fault_user: address=0xN ip=0xN error_code=0xN
+ * rss_stat:        mm_id=N curr=N type=MM_X size=NB
+ */
+static int fast_vm(struct kmt_rec *r, const char *s, const char *e)
+{
+	static const char *const member[] = {
+		"MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS", "MM_SHMEMPAGES",
+	};
+	struct kmt_event *ev = &r->ev;
+	struct span curr, type;
+	uint64_t size;
+
+	if (ev->type == KMT_EV_PAGE_FAULT_USER)
+		return FAST_KEY(s, e, "address=") &&
+		       fast_hex(&s, e, true, false, &ev->u.vm.addr) &&
+		       FAST_KEY(s, e, "ip=") &&
+		       fast_hex(&s, e, true, false, &ev->u.vm.len) &&
+		       FAST_KEY(s, e, "error_code=") &&
+		       fast_hex(&s, e, true, true, &ev->u.vm.arg) ? FAST_OK
+								  : FAST_NO;
+	if (!FAST_KEY(s, e, "mm_id=") ||
+	    !fast_dec(&s, e, false, &ev->u.vm.addr) ||
+	    !FAST_KEY(s, e, "curr=") || !fast_val(&s, e, false, &curr) ||
+	    !FAST_KEY(s, e, "type=") || !fast_val(&s, e, false, &type) ||
+	    !FAST_KEY(s, e, "size=") || e[-1] != 'B' ||
+	    !fast_dec(&s, e - 1, true, &size) || size > INT64_MAX)
+		return FAST_NO;
+	ev->u.vm.len = size;
+	ev->u.vm.arg = 0;
+	for (unsigned int i = 0; i < 4; i++)
+		if (span_eq(type, member[i]))
+			ev->u.vm.arg = i;
 	return FAST_OK;
 }
 
@@ -1064,6 +1164,12 @@ static int decode_event(struct kmt_parser *p, struct kmt_rec *r,
 	struct kmt_event *ev = &r->ev;
 
 	switch (ev->type) {
+	case KMT_EV_PAGE_FAULT_USER:
+	case KMT_EV_RSS_STAT:
+		if (!p->generic && fs < fe && *fs == ' ' &&
+		    fast_vm(r, fs + 1, fe) == FAST_OK)
+			return 0;
+		break;
 	case KMT_EV_KMALLOC:
 	case KMT_EV_KMEM_CACHE_ALLOC:
 	case KMT_EV_KFREE:
@@ -1171,6 +1277,22 @@ static inline const char *parse_ts(const char *s, const char *e,
 	if (s == b || s >= e || *s != '.')
 		return parse_ts_slow(b, e, ts);
 	f = ++s;
+	if (e - s > 6 && s[6] == ':') {
+		/* microseconds, as ftrace prints them: no loop */
+		unsigned int bad = 0;
+
+		for (int i = 0; i < 6; i++) {
+			unsigned int d = (unsigned char)s[i] - '0';
+
+			bad |= d > 9;
+			frac = frac * 10 + d;
+		}
+		if (!bad) {
+			*ts = sec * 1000000000ull + frac * 1000;
+			return s + 7;
+		}
+		frac = 0;
+	}
 	while (s < e && is_digit(*s) && s - f < 9)
 		frac = frac * 10 + (uint64_t)(*s++ - '0');
 	if (s == f || s >= e || *s != ':')
@@ -1371,7 +1493,7 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 	}
 	memset(r, 0, sizeof(*r));
 	/* the "[CPU]" bracket: the first '[' followed by digits and ']' */
-	for (b = s; (b = memchr(b, '[', (size_t)(e - b))); b++) {
+	for (b = s; (b = find_char(b, e, '[')); b++) {
 		q = parse_cpu(b, e, &cpu);
 		if (q && (q == e || is_space(*q))) {
 			header = true;
@@ -1385,7 +1507,9 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 			q++;
 		ne = parse_ts(q, e, &ts);
 		if (!ne) {
-			/* the irq-flags column comes first */
+			/* the irq-flags column comes first (5 or 4 chars) */
+			if (e - q > 5 && q[5] == ' ' && !has_blank(q, 5))
+				q += 5;
 			while (q < e && !is_space(*q))
 				q++;
 			while (q < e && is_space(*q))
@@ -1416,6 +1540,13 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 		q++;
 	/* event name: "kmalloc:", "kmem:kmalloc:", "sys_mmap(", "sys_x ->" */
 	b = q;
+	ne = find_char(q, e, ':');
+	if (ne && e - ne > 1 && ne[1] == ' ' &&
+	    (type = name_lookup(b, (size_t)(ne - b))) != KMT_EV_NONE) {
+		/* the usual "EVENT: ": a known name is an identifier */
+		q = ne + 1;
+		goto known;
+	}
 	while (q < e && is_ident(*q))
 		q++;
 	ne = q;
@@ -1461,6 +1592,7 @@ static int parse_line(struct kmt_parser *p, const char *s, const char *e,
 			p->counts.ignored++;
 		return 0;
 	}
+known:
 	/* "sys_exit_mmap: 0x7f.." (trace-cmd): the return is the value */
 	if (!ret && type >= KMT_EV_SYS_ENTER_MMAP &&
 	    type <= KMT_EV_SYS_EXIT_MREMAP &&

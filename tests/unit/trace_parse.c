@@ -682,6 +682,26 @@ static const char *const near_miss[] = {
 	"page=x pfn=0x1 order=1 migratetype=255 gfp_flags=",
 	"page=x pfn=0x1 order=1", "page=x pfn=0x1 order=", "page=x pfn=0x",
 	"page=x pfn=0x1 order=1 extra", "page=x pfn=0x1 order=-1",
+	"address=0x7fa703a8d353 ip=0x7fa703a8d353 error_code=0x14",
+	"address=0x7fa703a8d353 ip=0x7fa703a8d353 error_code=0x",
+	"address=7fa703a8d353 ip=0x00007fa703a8d353 error_code=14",
+	"address=0x7fa703a8d353 ip=0x7fa703a8d353 error_code=0x14 x=1",
+	"address=0x7fa703a8d353 ip=0x7fa703a8d353 error_code=0x1g",
+	"address=0x ip=0x7fa703a8d353 error_code=0x14",
+	"address=0x7fa703a8d353 ip=-1 error_code=0x14",
+	"mm_id=1990984222 curr=1 type=MM_FILEPAGES size=65536B",
+	"mm_id=1990984222 curr=0 type=MM_ANONPAGES size=0B",
+	"mm_id=1 curr=1 type=MM_SHMEMPAGES size=9223372036854775807B",
+	"mm_id=1 curr=1 type=MM_SHMEMPAGES size=9223372036854775808B",
+	"mm_id=1 curr=1 type=MM_SWAPENTS size=-4096B",
+	"mm_id=1 curr=1 type=MM_OTHER size=4096B",
+	"mm_id=1 curr=1 type=MM_SWAPENTS size=4096",
+	"mm_id=1 curr=1 type=MM_SWAPENTS size=4096BB",
+	"mm_id=1 curr=1 type=MM_SWAPENTS size=0x1000B",
+	"mm_id=0x1 curr=1 type=MM_SWAPENTS size=4096B",
+	"mm_id=1 curr= type=MM_SWAPENTS size=4096B",
+	"mm_id=1 curr=1 member=2 size=4096B",
+	"mm_id=99999999999999999999 curr=1 type=MM_SWAPENTS size=4096B",
 };
 
 TEST(fast_path_agrees_with_general_path)
@@ -689,6 +709,7 @@ TEST(fast_path_agrees_with_general_path)
 	static const char *const events[] = {
 		"kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free",
 		"mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+		"page_fault_user", "rss_stat",
 	};
 	static const char *const corpus[] = {
 		"compile", "forkexec", "lifecycle", "mmap", "network", "tar",

@@ -47,6 +47,8 @@
  * file is an error (exit 65), never a crash.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <inttypes.h>
@@ -54,6 +56,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "kmm/compiler.h"
 #include "kmt/kmt.h"
 #include "util.h"
 
@@ -208,11 +211,11 @@ static inline uint64_t rd_var(struct rd *r)
 
 /* ---- predictors: last memory record per (site, kind, space) ---- */
 
+/* the event's own record (alloc_cpu unused), so it is copied whole */
 struct pred {
+	__typeof__(((struct kmt_event *)0)->u.mem) m;
+	uint8_t flags;
 	uint32_t gen;		/* block number + 1 it belongs to */
-	uint8_t flags, order, mt;
-	int16_t node;
-	uint32_t bytes_req, bytes_alloc, gfp, cache;
 };
 
 /* kmt_event_kind() as a table the hot loops can inline */
@@ -259,7 +262,7 @@ static inline struct pred *pred_of(struct pred *tab, uint32_t nstr,
  * this block, else a blank one (no flags, sizes 0, node none). */
 static struct pred pred_base(const struct pred *p, uint32_t gen)
 {
-	struct pred b = { .node = KMT_NODE_NONE };
+	struct pred b = { .m.node = KMT_NODE_NONE };
 
 	return p->gen == gen ? *p : b;
 }
@@ -277,26 +280,22 @@ static struct pred pred_base(const struct pred *p, uint32_t gen)
 static unsigned int rec_diff(const struct pred *b, const struct kmt_event *ev)
 {
 	return (b->flags != ev->flags ? REC_FLAGS : 0) |
-	       (b->bytes_req != ev->u.mem.bytes_req ? REC_REQ : 0) |
-	       (b->bytes_alloc != ev->u.mem.bytes_alloc ? REC_ALLOC : 0) |
-	       (b->gfp != ev->u.mem.gfp ? REC_GFP : 0) |
-	       (b->cache != ev->u.mem.cache ? REC_CACHE : 0) |
-	       (b->node != ev->u.mem.node ? REC_NODE : 0) |
-	       (b->order != ev->u.mem.order ? REC_ORDER : 0) |
-	       (b->mt != ev->u.mem.migratetype ? REC_MT : 0);
+	       (b->m.bytes_req != ev->u.mem.bytes_req ? REC_REQ : 0) |
+	       (b->m.bytes_alloc != ev->u.mem.bytes_alloc ? REC_ALLOC : 0) |
+	       (b->m.gfp != ev->u.mem.gfp ? REC_GFP : 0) |
+	       (b->m.cache != ev->u.mem.cache ? REC_CACHE : 0) |
+	       (b->m.node != ev->u.mem.node ? REC_NODE : 0) |
+	       (b->m.order != ev->u.mem.order ? REC_ORDER : 0) |
+	       (b->m.migratetype != ev->u.mem.migratetype ? REC_MT : 0);
 }
 
 static void pred_set(struct pred *p, uint32_t gen, const struct kmt_event *ev)
 {
 	p->gen = gen;
 	p->flags = ev->flags;
-	p->bytes_req = ev->u.mem.bytes_req;
-	p->bytes_alloc = ev->u.mem.bytes_alloc;
-	p->gfp = ev->u.mem.gfp;
-	p->cache = ev->u.mem.cache;
-	p->node = ev->u.mem.node;
-	p->order = ev->u.mem.order;
-	p->mt = ev->u.mem.migratetype;
+	p->m = ev->u.mem;
+	p->m.alloc_cpu = 0;
+	memset(p->m.pad, 0, sizeof(p->m.pad));
 }
 
 /* A free's allocating CPU as the decoder assumes it when not given. */
@@ -368,8 +367,9 @@ static uint32_t *grow0(uint32_t *a, uint32_t old, uint32_t n)
 }
 
 /*
- * Start a block of @n events: everything relative to @ts, CPU 0, nothing
- * known.
+ * Start a block: everything relative to @ts, CPU 0, nothing known; @n:
+ * the most events of any block up to this one (the sites of objects new
+ * in the block are kept for ids up to first_obj + @n).
  */
 static void cstate_block(struct cstate *s, uint64_t ts, uint32_t n)
 {
@@ -1078,190 +1078,510 @@ static void decode_meta(struct kmt_trace *t, const char *p, size_t n)
 }
 
 /*
- * Decode @n events of one block's raw stream into @out.  0, or -1 when the
- * stream is inconsistent.
+ * Blocks decode on their own, so a large trace is decoded by several
+ * threads at once: the blocks' headers are read and checked first, one
+ * after the other (each block's place in the event array follows from
+ * the counts before it), then each thread takes the next block not yet
+ * taken, with its own coder state, predictor table and decompression
+ * buffer.  That each block's first new object id is where the previous
+ * block's ids ended is checked after all are decoded; the first bad
+ * block in file order names the error, as a single thread would.
  */
-static int decode_block(struct rd *r, struct cstate *s, struct pred *tab,
-			unsigned int unit, struct kmt_event *out, size_t n,
-			struct kmt_trace *t, uint32_t *max_cpu)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct kmt_event *ev = &out[i];
-		uint8_t b0 = rd_u8(r), x = 0;
-		unsigned int type = b0 & B0_ESCAPE, kind;
-		bool p = b0 & B0_P;
-		uint64_t v;
+enum blk_err { BLK_OK, BLK_BAD_ZSTD, BLK_BAD_DATA, BLK_NO_ZSTD };
 
-		if (type == B0_ESCAPE)
-			type = rd_u8(r);
-		if (type == KMT_EV_NONE || type >= KMT_EV_NR)
+struct blk {
+	const uint8_t *payload;
+	size_t out;			/* index of its first event */
+	uint64_t first_ts;
+	uint32_t n, raw_len, plen;
+	uint32_t first_obj, end_obj;	/* end_obj: next new id after it */
+	uint32_t lim;			/* most events of a block up to it */
+	uint8_t codec, unit;
+	uint8_t err;			/* enum blk_err */
+};
+
+struct dec_job;
+
+/*
+ * The decoder reads a block's raw stream from its own buffer, followed by
+ * RD_PAD zero bytes, without a bounds check per byte: a read past the end
+ * of the stream lands in the padding, where a varint ends at its first
+ * byte, so one event (at most 20 reads) stays inside the padding, and the
+ * check after each event finds that it ran past the end.
+ */
+#define RD_PAD	64
+
+static uint64_t __attribute__((noinline)) fv_slow(const uint8_t **pp,
+						  bool *bad)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+
+	for (unsigned int s = 0; s < 64; s += 7) {
+		uint8_t c = *p++;
+
+		v |= (uint64_t)(c & 0x7f) << s;
+		if (!(c & 0x80)) {
+			*pp = p;
+			return v;
+		}
+	}
+	*pp = p;
+	*bad = true;
+	return 0;
+}
+
+/* an unsigned varint: up to two bytes inline, longer ones out of line */
+static inline uint64_t fv(const uint8_t **pp, bool *bad)
+{
+	const uint8_t *p = *pp;
+
+	if (likely(p[0] < 0x80)) {
+		*pp = p + 1;
+		return p[0];
+	}
+	if (likely(p[1] < 0x80)) {
+		*pp = p + 2;
+		return (p[0] & 0x7fu) | (uint64_t)p[1] << 7;
+	}
+	return fv_slow(pp, bad);
+}
+
+/* per type, for the decoder: kind, memory event, predictor slot */
+#define TI_KIND		0x03
+#define TI_MEM		0x04
+#define TI_SPACE(ti)	((ti) >> 3)
+
+/* a call site's predictions in a block (gen: block they belong to) */
+struct dsite {
+	uint32_t fgen, fsite;	/* site of the last free of its objects */
+	uint32_t sgen, succ;	/* site of the memory event after it */
+};
+
+/* allocation site of a block's new object, by id - first_obj */
+struct dobj {
+	uint32_t gen, site;
+};
+
+/* last pid on a CPU in the block */
+struct dcpu {
+	uint32_t gen, pid;
+};
+
+/* one decoding thread */
+struct dec {
+	struct dec_job *job;
+	struct cstate s;	/* gen, and the vm events' predictions */
+	struct pred *tab;	/* [nstr * 8] */
+	struct dsite *site;	/* [nstr] */
+	struct dobj *obj;	/* [KMT_BLOCK_EVENTS] */
+	struct dcpu *cpu;	/* [MAX_CPUS] */
+	uint8_t *zbuf;		/* the raw stream, RD_PAD zeros after it */
+	size_t zcap;
+#if HAVE_ZSTD
+	ZSTD_DCtx *zctx;
+#endif
+	uint32_t max_cpu;
+	uint8_t tinfo[KMT_EV_NR];
+	uint64_t by_type[KMT_EV_NR];
+};
+
+/* Last pid on @cpu in this block (0 when none). */
+static inline uint32_t dec_pid(const struct dec *d, uint16_t cpu,
+			       uint32_t gen)
+{
+	return d->cpu[cpu].gen == gen ? d->cpu[cpu].pid : 0;
+}
+
+/*
+ * Decode block @b's raw stream [@p, @e) (RD_PAD zero bytes after @e) into
+ * @out; @b->end_obj is the next new object id after it.  0, or -1 when the
+ * stream is inconsistent.  The same predictions as encode_event()'s, with
+ * the decoder's own tables.
+ */
+static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
+			struct blk *b, struct kmt_event *out)
+{
+	struct cstate *s = &d->s;
+	const uint32_t gen = s->gen, nstr = s->nstr;
+	const uint32_t first_obj = b->first_obj, lim = b->lim;
+	const uint64_t mul = (uint64_t)unit_ns[b->unit];
+	uint64_t ts = b->first_ts, v;
+	uint32_t next_obj = first_obj, pid = 0, last_site = UINT32_MAX;
+	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1;
+	uint16_t cpu = 0;
+	bool bad = false;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		unsigned int b0 = *p++, type = b0 & B0_ESCAPE, x = 0;
+		unsigned int ti, kind, flags = 0;
+		uint32_t obj = KMT_OBJ_NONE;
+
+		if (unlikely(type == B0_ESCAPE))
+			type = *p++;
+		if (unlikely(type == KMT_EV_NONE || type >= KMT_EV_NR))
 			return -1;
-		kind = kind_of(type);
-		*ev = (struct kmt_event){ 0 };
-		ev->type = (uint8_t)type;
-		ev->obj = KMT_OBJ_NONE;
-		if (b0 & B0_X)
-			x = rd_u8(r);
-		if (x & X_CPU_INLINE) {
-			s->cpu = x & 0x7f;
-			x = 0;
-		} else if (x & X_CPU) {
-			v = rd_var(r);
-			if (v >= MAX_CPUS)
-				return -1;
-			s->cpu = (uint16_t)v;
+		ti = d->tinfo[type];
+		kind = ti & TI_KIND;
+		if (b0 & B0_X) {
+			x = *p++;
+			if (x & X_CPU_INLINE) {
+				cpu = x & 0x7f;
+				pid = dec_pid(d, cpu, gen);
+				x = 0;
+			} else if (x & X_CPU) {
+				v = fv(&p, &bad);
+				if (v >= MAX_CPUS)
+					return -1;
+				cpu = (uint16_t)v;
+				pid = dec_pid(d, cpu, gen);
+			}
+			if (cpu >= max_cpu)
+				max_cpu = cpu + 1u;
+			if (x & X_PID) {
+				v = fv(&p, &bad);
+				if (v > UINT32_MAX)
+					return -1;
+				pid = (uint32_t)v;
+				d->cpu[cpu] = (struct dcpu){ gen, pid };
+			}
+			if (x & X_FLAGS)
+				flags = *p++;
 		}
-		if (x & X_PID) {
-			v = rd_var(r);
-			if (v > UINT32_MAX)
-				return -1;
-			cpu_set_pid(s, s->cpu, (uint32_t)v);
-		}
-		ev->cpu = s->cpu;
-		ev->pid = cpu_last_pid(s, s->cpu);
-		if (x & X_FLAGS)
-			ev->flags = rd_u8(r);
 		if (!(b0 & B0_T0))
-			s->ts += (uint64_t)(unzigzag(rd_var(r)) *
-					    unit_ns[unit]);
-		ev->ts = s->ts;
+			ts += (uint64_t)unzigzag(fv(&p, &bad)) * mul;
 		if (x & X_OBJ) {
-			v = rd_var(r);
+			v = fv(&p, &bad);
 			if (v > UINT32_MAX)
 				return -1;
-			ev->obj = v ? (uint32_t)(v - 1) : KMT_OBJ_NONE;
+			obj = v ? (uint32_t)(v - 1) : KMT_OBJ_NONE;
 		}
-		if (is_mem(type)) {
-			struct pred *pr;
-			uint32_t psite;
+		if (ti & TI_MEM) {
+			struct pred *pr, base = { .m.node = KMT_NODE_NONE };
+			uint32_t site = 0, k;
+			unsigned int acpu;
 			bool known = false;
 
 			if (kind == KMT_KIND_FREE && !(x & X_OBJ)) {
-				v = rd_var(r);
-				if (v > s->next_obj)
+				v = fv(&p, &bad);
+				if (v > next_obj)
 					return -1;
 				if (v)
-					ev->obj = s->next_obj - (uint32_t)v;
+					obj = next_obj - (uint32_t)v;
 			}
-			known = site_pred(s, kind, ev->obj, &psite);
-			if (known && !(x & X_SITE)) {
-				ev->site = psite;
-			} else {
-				v = rd_var(r);
-				if (v >= s->nstr)
-					return -1;
-				ev->site = (uint32_t)v;
-			}
-			pr = pred_of(tab, s->nstr, ev);
-			{
-				struct pred base = pred_base(pr, s->gen);
-				unsigned int diff = p ? 0 : rd_u8(r);
+			/* site_pred(): the free site of its allocation site */
+			if (kind == KMT_KIND_FREE && obj != KMT_OBJ_NONE &&
+			    obj >= first_obj && obj < next_obj &&
+			    (k = obj - first_obj) < lim &&
+			    d->obj[k].gen == gen) {
+				const struct dsite *ds = &d->site[d->obj[k].site];
 
-				if (!p && !diff)
+				if (ds->fgen == gen) {
+					site = ds->fsite;
+					known = true;
+				}
+			}
+			/* ... else what followed the last site */
+			if (!known && last_site < nstr &&
+			    d->site[last_site].sgen == gen) {
+				site = d->site[last_site].succ;
+				known = true;
+			}
+			if (!known || (x & X_SITE)) {
+				v = fv(&p, &bad);
+				if (v >= nstr)
+					return -1;
+				site = (uint32_t)v;
+			}
+			pr = &d->tab[(size_t)site * 8 + TI_SPACE(ti)];
+			if (pr->gen == gen)
+				base = *pr;
+			if (!(b0 & B0_P)) {
+				unsigned int diff = *p++;
+
+				if (!diff)
 					return -1;
 				if (diff & REC_FLAGS)
-					base.flags = rd_u8(r);
+					base.flags = *p++;
 				if (diff & REC_REQ) {
-					v = rd_var(r);
+					v = fv(&p, &bad);
 					if (v > UINT32_MAX)
 						return -1;
-					base.bytes_req = (uint32_t)v;
+					base.m.bytes_req = (uint32_t)v;
 				}
 				if (diff & REC_ALLOC) {
-					int64_t a = (int64_t)base.bytes_req +
-						    unzigzag(rd_var(r));
+					int64_t a = (int64_t)base.m.bytes_req +
+						    unzigzag(fv(&p, &bad));
 
 					if (a < 0 || a > (int64_t)UINT32_MAX)
 						return -1;
-					base.bytes_alloc = (uint32_t)a;
+					base.m.bytes_alloc = (uint32_t)a;
 				}
 				if (diff & REC_GFP) {
-					v = rd_var(r);
+					v = fv(&p, &bad);
 					if (v > UINT32_MAX)
 						return -1;
-					base.gfp = (uint32_t)v;
+					base.m.gfp = (uint32_t)v;
 				}
 				if (diff & REC_CACHE) {
-					v = rd_var(r);
-					if (v >= s->nstr)
+					v = fv(&p, &bad);
+					if (v >= nstr)
 						return -1;
-					base.cache = (uint32_t)v;
+					base.m.cache = (uint32_t)v;
 				}
 				if (diff & REC_NODE) {
-					v = rd_var(r);
+					v = fv(&p, &bad);
 					if (v > 0xffff)
 						return -1;
-					base.node = (int16_t)((uint16_t)v - 1);
+					base.m.node = (int16_t)((uint16_t)v - 1);
 				}
 				if (diff & REC_ORDER)
-					base.order = rd_u8(r);
+					base.m.order = *p++;
 				if (diff & REC_MT)
-					base.mt = rd_u8(r);
-				ev->flags = base.flags;
-				ev->u.mem.bytes_req = base.bytes_req;
-				ev->u.mem.bytes_alloc = base.bytes_alloc;
-				ev->u.mem.gfp = base.gfp;
-				ev->u.mem.cache = base.cache;
-				ev->u.mem.node = base.node;
-				ev->u.mem.order = base.order;
-				ev->u.mem.migratetype = base.mt;
-				pred_set(pr, s->gen, ev);
+					base.m.migratetype = *p++;
+				base.gen = gen;
+				*pr = base;
 			}
+			/* (a record as predicted leaves the predictor as it
+			 * was: the same, or unset and read as blank) */
 			if (kind == KMT_KIND_ALLOC && !(x & X_OBJ) &&
-			    !(ev->flags & KMT_F_FAILED))
-				ev->obj = s->next_obj;
+			    !(base.flags & KMT_F_FAILED))
+				obj = next_obj;
 			if (x & X_ACPU) {
-				v = rd_var(r);
+				v = fv(&p, &bad);
 				if (v > 0xffff)
 					return -1;
-				ev->u.mem.alloc_cpu = (uint16_t)v;
+				acpu = (unsigned int)v;
 			} else {
-				ev->u.mem.alloc_cpu = default_acpu(ev);
+				acpu = kind == KMT_KIND_FREE &&
+				       obj != KMT_OBJ_NONE ? cpu : 0;
+			}
+			out[i] = (struct kmt_event){
+				.ts = ts, .obj = obj, .cpu = cpu,
+				.type = (uint8_t)type, .flags = base.flags,
+				.pid = pid, .site = site,
+				.u.mem = base.m,
+			};
+			out[i].u.mem.alloc_cpu = (uint16_t)acpu;
+			/* note_sites() */
+			if (last_site < nstr) {
+				d->site[last_site].succ = site;
+				d->site[last_site].sgen = gen;
+			}
+			last_site = site;
+			if (obj != KMT_OBJ_NONE && obj >= first_obj &&
+			    (k = obj - first_obj) < lim) {
+				if (kind == KMT_KIND_ALLOC) {
+					d->obj[k] = (struct dobj){ gen, site };
+				} else if (kind == KMT_KIND_FREE &&
+					   d->obj[k].gen == gen) {
+					struct dsite *ds =
+						&d->site[d->obj[k].site];
+
+					ds->fsite = site;
+					ds->fgen = gen;
+				}
 			}
 		} else {
 			uint64_t vv[3];
-			unsigned int diff = p ? 0 : rd_u8(r);
+			unsigned int diff = (b0 & B0_P) ? 0 : *p++;
 			struct vm_last *va, *vl;
 			bool rss = type == KMT_EV_RSS_STAT;
 
-			if ((!p && !diff) || diff > 7)
+			if ((!(b0 & B0_P) && !diff) || diff > 7)
 				return -1;
-			va = vm_slot(s, type, ev->pid, 0);
+			va = vm_slot(s, type, pid, 0);
 			vv[2] = vm_guess(s, type, va, 2);
 			if (rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(rd_var(r));
-			vl = vm_member(s, type, ev->pid, va, vv[2]);
+				vv[2] += (uint64_t)unzigzag(fv(&p, &bad));
+			vl = vm_member(s, type, pid, va, vv[2]);
 			for (int f = 0; f < 2; f++) {
 				vv[f] = vm_guess(s, type, vl, f);
 				if (diff & (1u << f))
-					vv[f] += (uint64_t)unzigzag(rd_var(r));
+					vv[f] += (uint64_t)unzigzag(
+						fv(&p, &bad));
 			}
 			if (!rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(rd_var(r));
+				vv[2] += (uint64_t)unzigzag(fv(&p, &bad));
 			vm_done(s, type, va, vl, vv);
-			ev->u.vm.addr = vv[0];
-			ev->u.vm.len = vv[1];
-			ev->u.vm.arg = vv[2];
+			out[i] = (struct kmt_event){
+				.ts = ts, .obj = obj, .cpu = cpu,
+				.type = (uint8_t)type, .flags = (uint8_t)flags,
+				.pid = pid,
+				.u.vm = { vv[0], vv[1], vv[2] },
+			};
 		}
-		if (ev->obj != KMT_OBJ_NONE && kind == KMT_KIND_ALLOC &&
-		    ev->obj >= s->next_obj) {
-			if (ev->obj == UINT32_MAX - 1)
-				return -1;
-			s->next_obj = ev->obj + 1;
-		} else if (ev->obj != KMT_OBJ_NONE && ev->obj >= s->next_obj &&
-			   kind == KMT_KIND_FREE) {
-			return -1;	/* freed before it was allocated */
+		/* (a vm event's obj is a payload: an mmap's file offset) */
+		if (obj != KMT_OBJ_NONE && obj >= next_obj) {
+			if (kind == KMT_KIND_FREE)
+				return -1;	/* freed before allocated */
+			if (kind == KMT_KIND_ALLOC) {
+				if (obj == UINT32_MAX - 1)
+					return -1;
+				next_obj = obj + 1;
+			}
 		}
-		if (is_mem(type))
-			note_sites(s, ev, kind);
-		if (r->bad)
+		if (unlikely(p > e || bad))
 			return -1;
 		/* what kmt_trace_finish() counts, without a second pass */
-		t->by_type[type]++;
-		if (ev->cpu >= *max_cpu)
-			*max_cpu = ev->cpu + 1u;
+		d->by_type[type]++;
 	}
+	if (p != e)
+		return -1;
+	b->end_obj = next_obj;
+	if (b->n)
+		d->max_cpu = max_cpu;
 	return 0;
+}
+
+struct dec_job {
+	struct blk *blk;
+	uint32_t nblk, nstr;
+	struct kmt_event *ev;
+	_Atomic uint32_t next;		/* next block to take */
+	_Atomic uint32_t first_bad;	/* lowest failed block (or nblk) */
+	struct dec *dec;		/* [threads] */
+};
+
+static unsigned int decode_threads_set;	/* 0: as many as CPUs online */
+
+void kmt_set_decode_threads(unsigned int n)
+{
+	decode_threads_set = n;
+}
+
+/*
+ * Threads for @nblk blocks: kmt_set_decode_threads()'s number, else
+ * $KMBENCH_DECODE_THREADS, else one per CPU; at most one per block and 16.
+ */
+static unsigned int decode_threads(uint32_t nblk)
+{
+	unsigned int n = decode_threads_set;
+	const char *env = getenv("KMBENCH_DECODE_THREADS");
+	uint64_t e;
+
+	if (!n && env && kmb_parse_u64(env, &e, false) && e && e <= 16)
+		n = (unsigned int)e;
+	if (!n) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = c > 0 ? (unsigned int)c : 1;
+	}
+	if (n > 16)
+		n = 16;
+	return n < nblk ? n : (nblk ? nblk : 1);
+}
+
+static enum blk_err decode_one(struct dec *d, struct blk *b,
+			       struct kmt_event *out)
+{
+	if (b->raw_len + RD_PAD > d->zcap) {
+		d->zcap = b->raw_len + RD_PAD;
+		free(d->zbuf);
+		d->zbuf = kmb_xmalloc(d->zcap);
+	}
+	if (b->codec == 1) {
+#if HAVE_ZSTD
+		size_t got = ZSTD_decompressDCtx(d->zctx, d->zbuf, b->raw_len,
+						 b->payload, b->plen);
+
+		if (ZSTD_isError(got) || got != b->raw_len)
+			return BLK_BAD_ZSTD;
+#else
+		return BLK_NO_ZSTD;
+#endif
+	} else {
+		memcpy(d->zbuf, b->payload, b->raw_len);
+	}
+	memset(d->zbuf + b->raw_len, 0, RD_PAD);
+	/* the encoder's site table of new objects then had b->lim slots */
+	cstate_block(&d->s, b->first_ts, b->lim);
+	if (decode_block(d, d->zbuf, d->zbuf + b->raw_len, b, out))
+		return BLK_BAD_DATA;
+	return BLK_OK;
+}
+
+static void dec_init(struct dec *d, struct dec_job *job)
+{
+	memset(d, 0, sizeof(*d));
+	d->job = job;
+	d->tab = kmb_xcalloc((size_t)job->nstr * 8, sizeof(*d->tab));
+	d->site = kmb_xcalloc(job->nstr, sizeof(*d->site));
+	d->obj = kmb_xcalloc(KMT_BLOCK_EVENTS, sizeof(*d->obj));
+	d->cpu = kmb_xcalloc(MAX_CPUS, sizeof(*d->cpu));
+	cstate_init(&d->s, job->nstr);
+#if HAVE_ZSTD
+	d->zctx = ZSTD_createDCtx();
+	if (!d->zctx)
+		kmb_die(KMB_EX_SOFTWARE, "out of memory (zstd context)");
+#endif
+	/* (kind_of() and space_bits() read kind_tab: set up before) */
+	for (unsigned int t = 0; t < KMT_EV_NR; t++)
+		d->tinfo[t] = (uint8_t)(kind_of(t) | (is_mem(t) ? TI_MEM : 0) |
+					space_bits(t) << 3);
+}
+
+static void dec_free(struct dec *d)
+{
+	cstate_free(&d->s);
+	free(d->tab);
+	free(d->site);
+	free(d->obj);
+	free(d->cpu);
+	free(d->zbuf);
+#if HAVE_ZSTD
+	ZSTD_freeDCtx(d->zctx);
+#endif
+}
+
+static void *decode_worker(void *arg)
+{
+	struct dec *d = arg;
+	struct dec_job *job = d->job;
+
+	for (;;) {
+		uint32_t i = atomic_fetch_add_explicit(&job->next, 1,
+						       memory_order_relaxed);
+		struct blk *b;
+
+		uint32_t bad;
+
+		/* blocks after a bad one need not be decoded */
+		if (i >= atomic_load_explicit(&job->first_bad,
+					      memory_order_relaxed))
+			break;
+		b = &job->blk[i];
+		b->err = (uint8_t)decode_one(d, b, job->ev + b->out);
+		if (!b->err)
+			continue;
+		bad = atomic_load_explicit(&job->first_bad,
+					   memory_order_relaxed);
+		while (i < bad &&
+		       !atomic_compare_exchange_weak_explicit(
+			       &job->first_bad, &bad, i, memory_order_relaxed,
+			       memory_order_relaxed))
+			;
+	}
+	return NULL;
+}
+
+/* Decode every block of @job on @nthr threads (this one included). */
+static void decode_all(struct dec_job *job, unsigned int nthr)
+{
+	pthread_t tid[16];
+	unsigned int started = 1;
+
+	job->dec = kmb_xcalloc(nthr, sizeof(*job->dec));
+	for (unsigned int i = 0; i < nthr; i++)
+		dec_init(&job->dec[i], job);
+	for (unsigned int i = 1; i < nthr; i++) {
+		if (pthread_create(&tid[i], NULL, decode_worker, &job->dec[i]))
+			break;	/* fewer threads: the rest is done here */
+		started++;
+	}
+	decode_worker(&job->dec[0]);
+	for (unsigned int i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
 }
 
 int kmt_decode(const void *buf, size_t len, const char *name,
@@ -1272,12 +1592,10 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	uint32_t version, hlen, mlen, nstr;
 	const uint8_t *blocks_end;
 	uint64_t index_off;
-	struct pred *tab = NULL;
-	struct cstate s = { 0 };
+	struct dec_job job = { 0 };
 	size_t cap = 0;
-	void *zbuf = NULL;
-	size_t zcap = 0;
-	uint32_t max_cpu = 0;
+	uint32_t nblk = 0, max_cpu = 0, next_obj = 0, lim = 0;
+	unsigned int nthr = 0;
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -1368,93 +1686,101 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 			total += n;
 		}
 		cap = (size_t)total;
+		nblk = nb;
 		t->ev = kmt_alloc_events(cap);
 	}
-	tab = kmb_xcalloc((size_t)nstr * 8, sizeof(*tab));
-	cstate_init(&s, nstr);
+	/* the blocks' headers, in file order */
+	job.blk = kmb_xcalloc(nblk ? nblk : 1, sizeof(*job.blk));
 	while (r.p < blocks_end) {
-		uint32_t n, raw_len, plen, first_obj;
-		uint8_t codec, unit;
-		uint64_t first_ts;
-		const uint8_t *payload;
-		struct rd br;
+		struct blk *b;
 
-		n = rd_u32(&r);
-		raw_len = rd_u32(&r);
-		plen = rd_u32(&r);
-		codec = rd_u8(&r);
-		unit = rd_u8(&r);
+		if (job.nblk == nblk) {
+			rc = fail(err, name, "more blocks than the index says");
+			goto out;
+		}
+		b = &job.blk[job.nblk];
+		b->n = rd_u32(&r);
+		b->raw_len = rd_u32(&r);
+		b->plen = rd_u32(&r);
+		b->codec = rd_u8(&r);
+		b->unit = rd_u8(&r);
 		rd_u8(&r);
 		rd_u8(&r);
-		first_ts = rd_u64(&r);
-		first_obj = rd_u32(&r);
-		if (r.bad || n == 0 || n > KMT_BLOCK_EVENTS ||
-		    plen > (size_t)(blocks_end - r.p) || unit > 1 ||
-		    codec > 1 || raw_len > (size_t)n * 64 ||
-		    first_obj != s.next_obj) {
+		b->first_ts = rd_u64(&r);
+		b->first_obj = rd_u32(&r);
+		if (r.bad || b->n == 0 || b->n > KMT_BLOCK_EVENTS ||
+		    b->plen > (size_t)(blocks_end - r.p) || b->unit > 1 ||
+		    b->codec > 1 || b->raw_len > (size_t)b->n * 64 ||
+		    (job.nblk == 0 && b->first_obj != 0)) {
 			rc = fail(err, name, "bad block header (truncated?)");
 			goto out;
 		}
-		payload = r.p;
-		r.p += plen;
-		if (codec == 1) {
-#if HAVE_ZSTD
-			size_t got;
-
-			if (raw_len > zcap) {
-				zcap = raw_len;
-				zbuf = kmb_xrealloc(zbuf, zcap);
-			}
-			got = ZSTD_decompress(zbuf, zcap, payload, plen);
-			if (ZSTD_isError(got) || got != raw_len) {
-				rc = fail(err, name, "bad compressed block");
-				goto out;
-			}
-			payload = zbuf;
-#else
-			rc = fail(err, name, "zstd-compressed blocks need "
-					     "libzstd");
-			err->code = KMB_EX_UNAVAILABLE;
-			rc = err->code;
-			goto out;
-#endif
-		} else if (plen != raw_len) {
+		if (b->codec == 0 && b->plen != b->raw_len) {
 			rc = fail(err, name, "bad block length");
 			goto out;
 		}
-		if (t->nr_ev + n > cap) {
+		if (t->nr_ev + b->n > cap) {
 			rc = fail(err, name, "more events than the index says");
 			goto out;
 		}
-		br = (struct rd){ payload, payload + raw_len, false };
-		cstate_block(&s, first_ts, n);
-		if (decode_block(&br, &s, tab, unit, t->ev + t->nr_ev, n, t,
-				 &max_cpu) ||
-		    br.p != br.e) {
+		b->payload = r.p;
+		b->out = t->nr_ev;
+		b->lim = b->n > lim ? b->n : lim;
+		lim = b->lim;
+		r.p += b->plen;
+		t->nr_ev += b->n;
+		job.nblk++;
+	}
+	if (job.nblk != nblk) {
+		rc = fail(err, name, "bad index");
+		goto out;
+	}
+	job.nstr = nstr;
+	job.ev = t->ev;
+	job.first_bad = nblk;
+	nthr = decode_threads(nblk);
+	decode_all(&job, nthr);
+	for (uint32_t i = 0; i < nblk; i++) {
+		const struct blk *b = &job.blk[i];
+
+		if (b->err == BLK_BAD_ZSTD) {
+			rc = fail(err, name, "bad compressed block");
+			goto out;
+		}
+		if (b->err == BLK_NO_ZSTD) {
+			fail(err, name, "zstd-compressed blocks need libzstd");
+			err->code = KMB_EX_UNAVAILABLE;
+			rc = err->code;
+			goto out;
+		}
+		if (b->err == BLK_BAD_DATA) {
 			rc = fail(err, name, "bad event data");
 			goto out;
 		}
-		t->nr_ev += n;
-	}
-	{
-		uint32_t nblocks;
-
-		r.p = blocks_end;
-		nblocks = rd_u32(&r);
-		if (r.bad || nblocks != s.gen ||
-		    (size_t)(r.e - r.p) != (size_t)nblocks * 20 + 16) {
-			rc = fail(err, name, "bad index");
+		if (b->first_obj != next_obj) {
+			rc = fail(err, name, "bad block header (truncated?)");
 			goto out;
 		}
+		next_obj = b->end_obj;
 	}
-	t->nr_objs = s.next_obj;
+	for (unsigned int i = 0; i < nthr; i++) {
+		const struct dec *d = &job.dec[i];
+
+		for (int k = 0; k < KMT_EV_NR; k++)
+			t->by_type[k] += d->by_type[k];
+		if (d->max_cpu > max_cpu)
+			max_cpu = d->max_cpu;
+	}
+	t->nr_objs = next_obj;
 	free(t->meta.format);
 	t->meta.format = kmb_xstrdup("kmt");
 	kmt_trace_finish_counted(t, max_cpu);
 out:
-	cstate_free(&s);
-	free(tab);
-	free(zbuf);
+	if (job.dec)
+		for (unsigned int i = 0; i < nthr; i++)
+			dec_free(&job.dec[i]);
+	free(job.dec);
+	free(job.blk);
 	if (rc)
 		kmt_trace_free(t);
 	return rc;

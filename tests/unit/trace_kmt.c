@@ -281,3 +281,71 @@ TEST(other_versions_refused)
 	kmt_trace_free(&t);
 	free(p);
 }
+
+/*
+ * A trace of several blocks decodes to the same events on 1, 2, 3 and 8
+ * threads, and a damaged one fails the same way (code and message: the
+ * first bad block in file order names the error) on 1 and on 3 threads.
+ */
+TEST(threads_decode_the_same)
+{
+	static const unsigned int nthr[] = { 1, 2, 3, 8 };
+	struct kmt_trace t, u;
+	struct kmt_error err, err1;
+	uint8_t *img;
+	size_t len;
+	void *p;
+	int failed = 0;
+
+	/*
+	 * Object ids with gaps first (every allocation names its id, and
+	 * ids of the small last block reach past its event count), on 2
+	 * blocks; then 4 blocks: 3 full ones and a partial one.
+	 */
+	regular_trace(&t, KMT_BLOCK_EVENTS + 100);
+	for (size_t i = 0; i < t.nr_ev; i++)
+		t.ev[i].obj *= 3;
+	t.nr_objs = 3 * t.nr_objs - 2;
+	for (int k = 0; k < 2; k++) {
+		REQUIRE(kmt_encode(&t, &p, &len, &err) == 0);
+		for (size_t i = 0; i < sizeof(nthr) / sizeof(nthr[0]); i++) {
+			kmt_set_decode_threads(nthr[i]);
+			CHECK_EQ(kmt_decode(p, len, "x.kmt", &u, &err), 0);
+			CHECK(same(&t, &u));
+			CHECK_EQ(u.nr_cpus, t.nr_cpus);
+			CHECK(!memcmp(u.by_type, t.by_type, sizeof(t.by_type)));
+			kmt_trace_free(&u);
+		}
+		if (k)
+			break;
+		free(p);
+		kmt_trace_free(&t);
+		regular_trace(&t, 3 * KMT_BLOCK_EVENTS + 1000);
+	}
+	img = p;
+	/* flips spread over every block */
+	for (size_t i = 64; i < len; i += len / 97) {
+		int rc1, rc3;
+
+		img[i] ^= 0x21;
+		kmt_set_decode_threads(1);
+		rc1 = kmt_decode(img, len, "x.kmt", &u, &err1);
+		if (!rc1)
+			kmt_trace_free(&u);
+		kmt_set_decode_threads(3);
+		rc3 = kmt_decode(img, len, "x.kmt", &u, &err);
+		if (!rc3)
+			kmt_trace_free(&u);
+		img[i] ^= 0x21;
+		CHECK_EQ(rc1, rc3);
+		if (rc1 && rc3 && strcmp(err1.msg, err.msg))
+			th_fail(__FILE__, __LINE__, "at %zu: '%s' vs '%s'", i,
+				err1.msg, err.msg);
+		failed += rc1 != 0;
+	}
+	printf("# %d of 97 flips refused\n", failed);
+	CHECK(failed > 50);
+	kmt_set_decode_threads(0);
+	kmt_trace_free(&t);
+	free(p);
+}

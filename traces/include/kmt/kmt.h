@@ -34,6 +34,14 @@ bool kmt_is_kmt(const void *buf, size_t len);
 int kmt_decode(const void *buf, size_t len, const char *name,
 	       struct kmt_trace *t, struct kmt_error *err);
 
+/*
+ * Threads kmt_decode() uses for a trace of several blocks: 0 (the
+ * default) = $KMBENCH_DECODE_THREADS if set, else one per CPU online (at
+ * most 16); 1 = decode in the calling thread only.  The events are the
+ * same whatever the number.
+ */
+void kmt_set_decode_threads(unsigned int n);
+
 /* Encode @t into a malloc'd image (@out, @outlen).  0 or exit code. */
 int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,
 	       struct kmt_error *err);

@@ -306,45 +306,6 @@ static void json_ops(struct json_writer *w, const struct replay_run *run,
 	json_object_end(w);
 }
 
-static void json_counters(struct json_writer *w,
-			  const struct counters_result *c)
-{
-	bool any = false;
-
-	json_key(w, "counters");
-	json_object_begin(w);
-	for (int i = 0; i < CNT_HW_NR; i++)
-		any |= c->hw_ok[i];
-	if (!any) {
-		json_kv_string(w, "hardware", c->hw_reason[0] ? c->hw_reason :
-			       "unavailable: no hardware event could be read");
-	} else {
-		json_key(w, "hardware");
-		json_object_begin(w);
-		for (int i = 0; i < CNT_HW_NR; i++)
-			if (c->hw_ok[i])
-				json_kv_uint(w, counters_hw_names[i], c->hw[i]);
-			else
-				json_kv_string(w, counters_hw_names[i],
-					       "unavailable");
-		json_object_end(w);
-	}
-	any = false;
-	for (int i = 0; i < CNT_SW_NR; i++)
-		any |= c->sw_ok[i];
-	if (!any) {
-		json_kv_string(w, "software", c->sw_reason);
-	} else {
-		json_key(w, "software");
-		json_object_begin(w);
-		for (int i = 0; i < CNT_SW_NR; i++)
-			if (c->sw_ok[i])
-				json_kv_uint(w, counters_sw_names[i], c->sw[i]);
-		json_object_end(w);
-	}
-	json_object_end(w);
-}
-
 static void json_fidelity(struct json_writer *w, const struct replay_result *r)
 {
 	static const char *const keys[REPLAY_FID_NR] = {
@@ -542,7 +503,7 @@ static void print_json(const struct replay_args *a,
 	json_kv_uint(&w, "misses", r->tlb_misses);
 	json_object_end(&w);
 
-	json_counters(&w, &r->counters);
+	counters_json(&w, &r->counters);
 
 	json_key(&w, "leaks");
 	json_object_begin(&w);

@@ -37,7 +37,26 @@ struct counters {
 
 /* Open and start the counters; what fails is noted in @r. */
 void counters_start(struct counters *c, struct counters_result *r);
-/* Stop, read into @r and close. */
+/* Stop, read into @r and close.  A counter the kernel multiplexed is
+ * scaled by its enabled/running time; one that never ran is not ok. */
 void counters_stop(struct counters *c, struct counters_result *r);
+
+struct perf_event_attr;
+struct json_writer;
+
+/*
+ * The attribute of hardware event @i (user space only): the first of
+ * counters_pfm_names[i] that libpfm4 encodes for this machine's PMUs,
+ * else the kernel's generic hardware or cache event; false when neither
+ * exists (page walks have no generic event).
+ */
+bool counters_encode(int i, struct perf_event_attr *a);
+/* libpfm4 names tried for hardware event @i, in order, NULL-terminated */
+extern const char *const counters_pfm_names[CNT_HW_NR][4];
+/* perf_event_open of one counter (a test may replace it) */
+extern int (*counters_open)(struct perf_event_attr *a);
+
+/* The "counters" member of the replay results (docs/results-schema.md) */
+void counters_json(struct json_writer *w, const struct counters_result *r);
 
 #endif /* KMB_COUNTERS_H */

@@ -21,8 +21,10 @@
  * touches it: counted in nr_empty_pop_pages), POPULATED-USED.
  * Of a chunk: FIRST (the dynamic part of the first chunk, or the reserved
  * part: immutable, fully populated at init, never destroyed), DYNAMIC
- * (made on demand, populated page by page), FREE (dynamic with no area:
- * at most one is kept, more are destroyed on the free that empties them).
+ * (made on demand, populated page by page; a free that leaves it with a
+ * quarter of its pages empty while other chunks keep enough empty pages
+ * depopulates them), FREE (dynamic with no area: at most one is kept,
+ * more are destroyed on the free that empties them).
  *
  * Invariants (pcpu_check; with KMM_DEBUG >= 3 also on the changed chunk
  * after every allocation and free): every chunk's free_bytes, chunk and
@@ -872,6 +874,45 @@ static void pcpu_balance_free(void)
 	}
 }
 
+/*
+ * Should the free that left @chunk with nr_empty_pop_pages give some back?
+ * When the other chunks hold more than PCPU_EMPTY_POP_PAGES_HIGH empty
+ * populated pages and this one at least a quarter of its pages.
+ */
+static bool pcpu_should_reclaim_chunk(const struct pcpu_chunk *chunk)
+{
+	if (chunk->immutable || (size_t)chunk->free_bytes == pcpu_unit_size)
+		return false;
+	if (chunk->isolated && chunk->nr_empty_pop_pages)
+		return true;
+	return pcpu_nr_empty_pop_pages >
+		       PCPU_EMPTY_POP_PAGES_HIGH + chunk->nr_empty_pop_pages &&
+	       chunk->nr_empty_pop_pages >= chunk->nr_pages / 4;
+}
+
+/*
+ * Depopulate @chunk's empty pages from its end while the machine keeps
+ * PCPU_EMPTY_POP_PAGES_HIGH of them, and mark it isolated: its later frees
+ * give their empty pages back too, until an allocation lands in it (the
+ * kernel's balance work does this later, on a chunk taken off the slot
+ * lists; here it happens in the free and the chunk stays on its list)
+ */
+static void pcpu_reclaim_populated(struct pcpu_chunk *chunk)
+{
+	chunk->isolated = true;
+	for (int i = chunk->nr_pages - 1;
+	     i >= 0 && chunk->nr_empty_pop_pages; i--) {
+		if (pcpu_nr_empty_pop_pages < PCPU_EMPTY_POP_PAGES_HIGH) {
+			/* the machine needs its empty pages: stop */
+			chunk->isolated = false;
+			break;
+		}
+		if (chunk->md_blocks[i].contig_hint == PCPU_BITMAP_BLOCK_BITS &&
+		    test_bit(chunk->populated, i))
+			pcpu_depopulate_chunk(chunk, i, i + 1);
+	}
+}
+
 /* Keep PCPU_EMPTY_POP_PAGES_HIGH empty populated pages for atomic
  * allocations (the kernel's balance work, run here in the next
  * allocation that may sleep) */
@@ -1056,6 +1097,7 @@ area_found:
 		pcpu_balance_pending = true;
 	}
 	pcpu_account_alloc(chunk, size);
+	chunk->isolated = false;
 	pcpu_debug_check(chunk);
 	pthread_mutex_unlock(&pcpu_lock);
 
@@ -1184,6 +1226,8 @@ void free_percpu(void __percpu *ptr)
 	pstats.nr_cur_alloc--;
 	chunk->nr_alloc--;
 	pcpu_stat(PCPU_FREE);
+	if (pcpu_should_reclaim_chunk(chunk))
+		pcpu_reclaim_populated(chunk);
 	pcpu_debug_check(chunk);
 	if (!chunk->immutable && (size_t)chunk->free_bytes == pcpu_unit_size)
 		pcpu_balance_free();

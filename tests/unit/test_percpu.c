@@ -205,6 +205,54 @@ TEST(percpu_second_empty_chunk_is_destroyed)
 	(void)before;
 }
 
+TEST(percpu_empty_pages_of_a_used_chunk_are_given_back)
+{
+	enum { FIRST = 28, PER_CHUNK = 64 };
+	void *p[FIRST + 2 * PER_CHUNK];
+	struct pcpu_chunk *a, *b;
+	unsigned long pages;
+	int n = 0;
+
+	setup();
+	/* the first chunk, then two 16-page chunks, full of 1 KiB areas */
+	while (n < FIRST + 2 * PER_CHUNK) {
+		p[n] = __alloc_percpu(1024, 4);
+		REQUIRE(p[n]);
+		n++;
+	}
+	a = pcpu_chunk_of(p[FIRST]);
+	b = pcpu_chunk_of(p[FIRST + PER_CHUNK]);
+	REQUIRE(a && b && a != b && b == pcpu_chunk_of(p[n - 1]));
+	CHECK_EQ(a->nr_populated, 16);
+	CHECK_EQ(b->nr_populated, 16);
+	/* b keeps one area: its 15 other pages stay populated and empty */
+	for (int i = FIRST + PER_CHUNK + 4; i < n; i++)
+		free_percpu(p[i]);
+	CHECK_EQ(b->nr_populated, 16);
+	CHECK_EQ(b->nr_empty_pop_pages, 15);
+	pages = pcpu_nr_pages();
+	/* a keeps its first page's areas; its emptied pages go back */
+	for (int i = FIRST + 4; i < FIRST + PER_CHUNK; i++)
+		free_percpu(p[i]);
+	CHECK_EQ(a->nr_populated, 1);
+	CHECK_EQ(a->nr_empty_pop_pages, 0);
+	CHECK_EQ(pcpu_nr_pages(), pages - 15 * NR_CPUS);
+	CHECK_EQ(stat_of(PCPU_PAGE_DEPOPULATE), KMM_STATS ? 15 : 0);
+	CHECK_EQ(pcpu_check(stderr), 0);
+	/* and come back when needed, zeroed */
+	for (int i = FIRST + 4; i < FIRST + PER_CHUNK; i++) {
+		p[i] = __alloc_percpu(1024, 4);
+		REQUIRE(p[i]);
+		CHECK(*(char *)per_cpu_ptr(p[i], NR_CPUS - 1) == 0);
+	}
+	CHECK_EQ(pcpu_check(stderr), 0);
+	for (int i = 0; i < FIRST + PER_CHUNK + 4; i++)
+		free_percpu(p[i]);
+	CHECK_EQ(pcpu_check(stderr), 0);
+	pcpu_exit();
+	CHECK_EQ(buddy_total_free_pages(), free0);
+}
+
 TEST(percpu_freeing_coalesces)
 {
 	void *a, *b, *c, *d;

@@ -87,6 +87,7 @@ struct pcpu_chunk {
 	int nr_populated;
 	int nr_empty_pop_pages;		/* populated, no area on them */
 	bool immutable;			/* first chunk: fixed */
+	bool isolated;			/* reclaiming its empty pages */
 	/* frames: pages[unit * nr_pages + page]; first chunks share theirs */
 	struct page **pages;
 	char *host_reserve;		/* its own host range, or NULL */

@@ -43,9 +43,10 @@ static const size_t bench_sizes[] = {
 static const size_t remote_sizes[] = { 64, 256, 1024 };
 #define NR_REMOTE ARRAY_SIZE(remote_sizes)
 
-enum variant { V_KMALLOC, V_CACHE, V_CAS, NR_VARIANTS, V_EMPTY = NR_VARIANTS };
+enum variant { V_KMALLOC, V_CACHE, V_CAS, V_SHEAVES, NR_VARIANTS,
+	       V_EMPTY = NR_VARIANTS };
 static const char *const variant_names[NR_VARIANTS + 1] = {
-	"kmm", "kmem_cache", "cmpxchg", "loop",
+	"kmm", "kmem_cache", "cmpxchg", "sheaves", "loop",
 };
 
 /* Every object escapes through here, so no compiler elides a pair. */
@@ -80,16 +81,25 @@ static int slab_bench_setup(void)
 	return kmem_cache_init();
 }
 
-static struct kmem_cache *bench_cache(size_t size)
+/* A cache of @size; @sheaves: with per-CPU sheaves of the kernel's
+ * capacity for that size */
+static struct kmem_cache *bench_cache(size_t size, bool sheaves)
 {
 	char name[32];
 	struct kmem_cache *s;
 
-	snprintf(name, sizeof(name), "bench-%zu", size);
+	snprintf(name, sizeof(name), "bench-%s%zu", sheaves ? "sheaves-" : "",
+		 size);
 	s = slab_find_cache(name);
-	if (!s)
-		s = kmem_cache_create(name, (unsigned int)size, 0,
-				      SLAB_NO_MERGE, NULL);
+	if (!s) {
+		struct kmem_cache_args args = {
+			.sheaf_capacity = sheaves ?
+				slab_sheaf_capacity((unsigned int)size) : 0,
+		};
+
+		s = kmem_cache_create_args(name, (unsigned int)size, &args,
+					   SLAB_NO_MERGE);
+	}
 	return s;
 }
 
@@ -157,13 +167,13 @@ static __noinline void loop_cas(struct kmem_cache *s, uint64_t iters)
 static void run_variant(enum variant v, size_t size, uint64_t iters)
 {
 	struct kmem_cache *s = v == V_KMALLOC || v == V_EMPTY ? NULL :
-			       bench_cache(size);
+			       bench_cache(size, v == V_SHEAVES);
 
 	if (v == V_EMPTY)
 		loop_empty(iters);
 	else if (v == V_KMALLOC)
 		loop_kmalloc(size, iters);
-	else if (v == V_CACHE)
+	else if (v == V_CACHE || v == V_SHEAVES)
 		loop_cache(s, iters);
 	else
 		loop_cas(s, iters);
@@ -445,6 +455,12 @@ static void print_table(const struct slab_results *r)
 		else
 			printf(" %13s\n", "-");
 	}
+	printf("kmem_cache with per-CPU sheaves (the kernel's capacity for "
+	       "the size), ns per pair:\n");
+	for (size_t i = 0; i < NR_SIZES; i++)
+		printf("%s %5zu: %6.2f%s", i % 5 ? "" : " ", bench_sizes[i],
+		       r->kmm[V_SHEAVES][i],
+		       i % 5 == 4 || i + 1 == NR_SIZES ? "\n" : "");
 	printf("\nremote frees: producer CPU allocates, consumer CPU frees, "
 	       "ns per object (median of %d runs of %llu)\n", REMOTE_REPS,
 	       REMOTE_ITERS);
@@ -473,7 +489,8 @@ static void print_table(const struct slab_results *r)
 		printf(" %s\n", no_callgrind);
 	} else {
 		for (int v = 0; v < NR_VARIANTS; v++)
-			printf(" %s %.1f%s", variant_names[v], r->ins[v],
+			printf("%s %s %.1f%s", v % 2 ? "" : "\n ",
+			       variant_names[v], r->ins[v],
 			       v + 1 < NR_VARIANTS ? "," : "\n");
 	}
 	printf("\ngoal: kmm (kmalloc+kfree) faster than every baseline at "

@@ -29,11 +29,11 @@
  * Invariants (pcpu_check; with KMM_DEBUG >= 3 also on the changed chunk
  * after every allocation and free): every chunk's free_bytes, chunk and
  * block hints (contig_hint exact, left/right_free exact, first_free and
- * scan_hint honest) agree with its allocation map; every area starts on a boundary
- * bit and lies inside one chunk's visible range, on populated pages;
- * populated pages have a frame in every unit; nr_empty_pop_pages counts
- * the populated pages with no allocated bit; a chunk is on the slot list
- * its contig_hint says; the global counters are the sums.
+ * scan_hint honest) agree with its allocation map; every area starts on
+ * a boundary bit and lies inside one chunk's visible range, on populated
+ * pages; populated pages have a frame in every unit; nr_empty_pop_pages
+ * counts the populated pages with no allocated bit; a chunk is on the slot
+ * list its contig_hint says; the global counters are the sums.
  *
  * Backing: the frames come from the buddy allocator (alloc_pages) and are
  * mapped into a host range per chunk from the physical-memory memfd
@@ -110,21 +110,30 @@ static inline void set_bit(unsigned long *map, int nr)
 	map[nr / BITS_PER_LONG] |= 1UL << (nr % BITS_PER_LONG);
 }
 
-static inline void clear_bit(unsigned long *map, int nr)
+/* Bits [start, start + n) of the word holding @start, as a mask; the
+ * range is cut at the word's end (*len gets how many bits it covers) */
+static inline unsigned long word_mask(int start, int n, int *len)
 {
-	map[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
+	int sh = start % BITS_PER_LONG;
+
+	*len = min_t(int, n, BITS_PER_LONG - sh);
+	return (*len == BITS_PER_LONG ? ~0UL : ((1UL << *len) - 1)) << sh;
 }
 
 static void bitmap_set(unsigned long *map, int start, int n)
 {
-	for (int i = start; i < start + n; i++)
-		set_bit(map, i);
+	int len;
+
+	for (; n > 0; start += len, n -= len)
+		map[start / BITS_PER_LONG] |= word_mask(start, n, &len);
 }
 
 static void bitmap_clear(unsigned long *map, int start, int n)
 {
-	for (int i = start; i < start + n; i++)
-		clear_bit(map, i);
+	int len;
+
+	for (; n > 0; start += len, n -= len)
+		map[start / BITS_PER_LONG] &= ~word_mask(start, n, &len);
 }
 
 /* First bit in [start, size) equal to @val, or size */
@@ -161,9 +170,16 @@ static inline int find_next_zero_bit(const unsigned long *map, int size,
 /* Last set bit in [0, size), or size when none */
 static int find_last_bit(const unsigned long *map, int size)
 {
-	for (int i = size - 1; i >= 0; i--)
-		if (test_bit(map, i))
-			return i;
+	for (int w = (size - 1) / BITS_PER_LONG; size > 0 && w >= 0; w--) {
+		unsigned long x = map[w];
+		/* bits of word w in range */
+		int top = size - w * BITS_PER_LONG;
+
+		if (top < BITS_PER_LONG)
+			x &= (1UL << top) - 1;
+		if (x)
+			return w * BITS_PER_LONG + 63 - __builtin_clzl(x);
+	}
 	return size;
 }
 
@@ -608,9 +624,12 @@ static int pcpu_find_block_fit(struct pcpu_chunk *chunk, int bits, int align,
 		s = find_next_zero_bit(chunk->alloc_map, nbits, s);
 		if (s >= nbits)
 			break;
-		e = find_next_bit(chunk->alloc_map, nbits, s);
 		a = ALIGN(s, align);
-		if (a + bits > e) {
+		if (a + bits > nbits)
+			break;
+		/* only as far as the area would reach */
+		e = find_next_bit(chunk->alloc_map, a + bits, s);
+		if (e < a + bits) {
 			s = e;
 			continue;
 		}

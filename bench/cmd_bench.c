@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench/cmd_bench.c - `kmbench bench [buddy|slab|vmalloc|fault|all] [--json]`
+ * bench/cmd_bench.c - `kmbench bench [buddy|slab|vmalloc|fault|percpu|all]
+ * [--json]`
  *
  * Micro-benchmarks that run our allocators side by side with the baselines
  * in one run and print ratios.  Each benchmark is a bench_NAME(json) in a
@@ -26,6 +27,7 @@ static const struct bench_entry benches[] = {
 	{ "slab", bench_slab, "slab fast path and remote frees, sizes 8..4096" },
 	{ "vmalloc", bench_vmalloc, "vmalloc vs kmalloc vs mmap: latency and TLB misses" },
 	{ "fault", bench_fault, "page faults, COW, swap-in, fork+exit vs VMA count" },
+	{ "percpu", bench_percpu, "per-CPU areas: alloc+free pairs, sizes 4..4096" },
 	{ NULL, NULL, NULL },
 };
 

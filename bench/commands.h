@@ -34,6 +34,7 @@ int bench_vmalloc(bool json);
 int bench_slab(bool json);
 int bench_fault(bool json);
 int bench_buddy(bool json);
+int bench_percpu(bool json);
 int cmd_matrix(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_slab_geometry(int argc, char **argv);

@@ -42,7 +42,7 @@ const struct kmb_command kmb_commands[] = {
 	  "trace tools: capture, convert, cat, info, stat, synth, bench",
 	  NULL },
 	{ "bench", cmd_bench,
-	  "micro-benchmarks against the baselines: buddy slab vmalloc fault all",
+	  "micro-benchmarks against the baselines: buddy slab vmalloc fault percpu all",
 	  "the micro-benchmarks" },
 	{ "slab-geometry", cmd_slab_geometry,
 	  "what SLUB makes of a cache: object_size slab_size objs_per_slab order",

@@ -1111,30 +1111,37 @@ struct dec_job;
  */
 #define RD_PAD	64
 
-static uint64_t __attribute__((noinline)) fv_slow(const uint8_t **pp,
-						  bool *bad)
+struct fv_res {
+	uint64_t v;
+	const uint8_t *p;
+};
+
+/*
+ * A varint of three bytes or more at @p, and where it ends.  One of more
+ * than 10 bytes is corrupt: it ends "just past @e", so the event's check
+ * fails (the stream pointer is passed by value and returned, so that it
+ * stays in a register in the decoding loop).
+ */
+static struct fv_res __attribute__((noinline)) fv_slow(const uint8_t *p,
+							const uint8_t *e)
 {
-	const uint8_t *p = *pp;
 	uint64_t v = 0;
 
 	for (unsigned int s = 0; s < 64; s += 7) {
 		uint8_t c = *p++;
 
 		v |= (uint64_t)(c & 0x7f) << s;
-		if (!(c & 0x80)) {
-			*pp = p;
-			return v;
-		}
+		if (!(c & 0x80))
+			return (struct fv_res){ v, p };
 	}
-	*pp = p;
-	*bad = true;
-	return 0;
+	return (struct fv_res){ 0, e + 1 };
 }
 
 /* an unsigned varint: up to two bytes inline, longer ones out of line */
-static inline uint64_t fv(const uint8_t **pp, bool *bad)
+static inline uint64_t fv(const uint8_t **pp, const uint8_t *e)
 {
 	const uint8_t *p = *pp;
+	struct fv_res r;
 
 	if (likely(p[0] < 0x80)) {
 		*pp = p + 1;
@@ -1144,7 +1151,9 @@ static inline uint64_t fv(const uint8_t **pp, bool *bad)
 		*pp = p + 2;
 		return (p[0] & 0x7fu) | (uint64_t)p[1] << 7;
 	}
-	return fv_slow(pp, bad);
+	r = fv_slow(p, e);
+	*pp = r.p;
+	return r.v;
 }
 
 /* per type, for the decoder: kind, memory event, predictor slot */
@@ -1210,7 +1219,6 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 	uint32_t next_obj = first_obj, pid = 0, last_site = UINT32_MAX;
 	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1;
 	uint16_t cpu = 0;
-	bool bad = false;
 
 	for (uint32_t i = 0; i < b->n; i++) {
 		unsigned int b0 = *p++, type = b0 & B0_ESCAPE, x = 0;
@@ -1230,7 +1238,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				pid = dec_pid(d, cpu, gen);
 				x = 0;
 			} else if (x & X_CPU) {
-				v = fv(&p, &bad);
+				v = fv(&p, e);
 				if (v >= MAX_CPUS)
 					return -1;
 				cpu = (uint16_t)v;
@@ -1239,7 +1247,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			if (cpu >= max_cpu)
 				max_cpu = cpu + 1u;
 			if (x & X_PID) {
-				v = fv(&p, &bad);
+				v = fv(&p, e);
 				if (v > UINT32_MAX)
 					return -1;
 				pid = (uint32_t)v;
@@ -1249,9 +1257,9 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				flags = *p++;
 		}
 		if (!(b0 & B0_T0))
-			ts += (uint64_t)unzigzag(fv(&p, &bad)) * mul;
+			ts += (uint64_t)unzigzag(fv(&p, e)) * mul;
 		if (x & X_OBJ) {
-			v = fv(&p, &bad);
+			v = fv(&p, e);
 			if (v > UINT32_MAX)
 				return -1;
 			obj = v ? (uint32_t)(v - 1) : KMT_OBJ_NONE;
@@ -1263,7 +1271,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			bool known = false;
 
 			if (kind == KMT_KIND_FREE && !(x & X_OBJ)) {
-				v = fv(&p, &bad);
+				v = fv(&p, e);
 				if (v > next_obj)
 					return -1;
 				if (v)
@@ -1288,7 +1296,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				known = true;
 			}
 			if (!known || (x & X_SITE)) {
-				v = fv(&p, &bad);
+				v = fv(&p, e);
 				if (v >= nstr)
 					return -1;
 				site = (uint32_t)v;
@@ -1304,33 +1312,33 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				if (diff & REC_FLAGS)
 					base.flags = *p++;
 				if (diff & REC_REQ) {
-					v = fv(&p, &bad);
+					v = fv(&p, e);
 					if (v > UINT32_MAX)
 						return -1;
 					base.m.bytes_req = (uint32_t)v;
 				}
 				if (diff & REC_ALLOC) {
 					int64_t a = (int64_t)base.m.bytes_req +
-						    unzigzag(fv(&p, &bad));
+						    unzigzag(fv(&p, e));
 
 					if (a < 0 || a > (int64_t)UINT32_MAX)
 						return -1;
 					base.m.bytes_alloc = (uint32_t)a;
 				}
 				if (diff & REC_GFP) {
-					v = fv(&p, &bad);
+					v = fv(&p, e);
 					if (v > UINT32_MAX)
 						return -1;
 					base.m.gfp = (uint32_t)v;
 				}
 				if (diff & REC_CACHE) {
-					v = fv(&p, &bad);
+					v = fv(&p, e);
 					if (v >= nstr)
 						return -1;
 					base.m.cache = (uint32_t)v;
 				}
 				if (diff & REC_NODE) {
-					v = fv(&p, &bad);
+					v = fv(&p, e);
 					if (v > 0xffff)
 						return -1;
 					base.m.node = (int16_t)((uint16_t)v - 1);
@@ -1348,7 +1356,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			    !(base.flags & KMT_F_FAILED))
 				obj = next_obj;
 			if (x & X_ACPU) {
-				v = fv(&p, &bad);
+				v = fv(&p, e);
 				if (v > 0xffff)
 					return -1;
 				acpu = (unsigned int)v;
@@ -1393,16 +1401,16 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			va = vm_slot(s, type, pid, 0);
 			vv[2] = vm_guess(s, type, va, 2);
 			if (rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(fv(&p, &bad));
+				vv[2] += (uint64_t)unzigzag(fv(&p, e));
 			vl = vm_member(s, type, pid, va, vv[2]);
 			for (int f = 0; f < 2; f++) {
 				vv[f] = vm_guess(s, type, vl, f);
 				if (diff & (1u << f))
 					vv[f] += (uint64_t)unzigzag(
-						fv(&p, &bad));
+						fv(&p, e));
 			}
 			if (!rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(fv(&p, &bad));
+				vv[2] += (uint64_t)unzigzag(fv(&p, e));
 			vm_done(s, type, va, vl, vv);
 			out[i] = (struct kmt_event){
 				.ts = ts, .obj = obj, .cpu = cpu,
@@ -1421,7 +1429,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				next_obj = obj + 1;
 			}
 		}
-		if (unlikely(p > e || bad))
+		if (unlikely(p > e))
 			return -1;
 		/* what kmt_trace_finish() counts, without a second pass */
 		d->by_type[type]++;

@@ -40,6 +40,7 @@ struct replay_opts {
 	uint64_t timeline;	/* --timeline N: a sample every N events, 0 off */
 	bool kmm_cpu_slabs;	/* --kmm-slab cpu-slabs: kmm's caches keep
 				 * SLUB's CPU slabs (6.18) instead of sheaves */
+	bool cold;		/* --cold: no warm start before the clock */
 };
 
 struct replay_result;

@@ -54,7 +54,8 @@ static void replay_usage(FILE *fp)
 	fprintf(fp,
 		"usage: kmbench replay TRACE [--alloc NAME] [--threads percpu|1]\n"
 		"         [--touch none|first|all] [--timeline N] [--untimed]\n"
-		"         [--verify] [--kmm-slab sheaves|cpu-slabs] [--json]\n\n"
+		"         [--verify] [--kmm-slab sheaves|cpu-slabs]\n"
+		"         [--cold] [--json]\n\n"
 		"Replay a trace (.kmt, or ftrace/trace-cmd/perf text, compressed or\n"
 		"not, '-' for stdin) through one allocator and report per-op latency,\n"
 		"throughput, fragmentation, fidelity to the traced kernel, counters.\n\n"
@@ -71,6 +72,9 @@ static void replay_usage(FILE *fp)
 		"  --kmm-slab KIND  kmm's per-CPU slab layer: sheaves (default; every\n"
 		"                   cache, as kernels since 7.0) or cpu-slabs (SLUB's\n"
 		"                   CPU and CPU partial slabs, as 6.18 for kmalloc)\n"
+		"  --cold           no warm start (by default, before the clock, each\n"
+		"                   thread allocates and frees one object of every\n"
+		"                   kmalloc class and cache of its share of the trace)\n"
 		"  --json           one JSON object (docs/results-schema.md)\n");
 }
 
@@ -100,6 +104,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			a->json = true;
 		} else if (!strcmp(s, "--untimed")) {
 			a->o.untimed = true;
+		} else if (!strcmp(s, "--cold")) {
+			a->o.cold = true;
 		} else if (!strcmp(s, "--verify")) {
 			a->o.verify = true;
 		} else if (!strcmp(s, "--alloc") && v) {
@@ -430,6 +436,7 @@ static void print_json(const struct replay_args *a,
 	json_kv_string(&w, "touch", a->o.touch == TOUCH_ALL ? "all" :
 		       a->o.touch == TOUCH_FIRST ? "first" : "none");
 	json_kv_bool(&w, "timed", !a->o.untimed);
+	json_kv_bool(&w, "warm", !a->o.cold);
 	json_kv_uint(&w, "cpus", im->nr_cpus);
 	if (!strcmp(a->alloc, "kmm"))
 		json_kv_string(&w, "kmm_slab", a->o.kmm_cpu_slabs ?

@@ -31,6 +31,8 @@ struct replay_shared {
 	uint64_t peak_footprint;
 	uint64_t timeline;
 	uint64_t next_timeline;
+	unsigned int warm_ready;	/* threads done warming (atomic) */
+	bool go;			/* the clock runs: replay (atomic) */
 };
 
 bool replay_lean(const struct replay_thread *t)
@@ -274,11 +276,56 @@ struct thread_arg {
 	void (*fn)(struct replay_thread *t);
 	struct replay_thread *t;
 	bool pin;
+	bool prepared;		/* pinned, initialised and warmed already */
+	bool wait_go;		/* after warming, wait for the clock */
 };
 
-static void *thread_main(void *arg)
+/*
+ * The warm start: before the clock runs, each thread allocates and frees
+ * one object like the first allocation of every kmalloc size class and
+ * every kmem_cache in its share of the trace (per traced CPU), through
+ * the backend under test.  No allocator then pays inside the measurement
+ * for creating its first slab, span or run of a class, which the traced
+ * kernel had long before the capture started.  --cold skips it.
+ */
+static void replay_warm_up(struct replay_thread *t)
 {
-	struct thread_arg *a = arg;
+	const struct backend *b = t->b;
+	const struct replay_ev *ev = replay_events(t->im);
+	const size_t kinds = RCLASS_NR + 65536;
+	unsigned int ncpu = t->im->nr_cpus ? t->im->nr_cpus : 1;
+	size_t bytes = ((size_t)ncpu * kinds + 7) / 8;
+	uint8_t *seen = replay_map(bytes);
+
+	if (!seen)
+		return;
+	for (uint64_t i = 0; i < t->n; i++) {
+		const struct replay_ev *e = &ev[t->idx ? t->idx[i] : i];
+		struct replay_ev f;
+		size_t key;
+		void *p;
+
+		if (e->op != ROP_KMALLOC && e->op != ROP_KMEM_CACHE_ALLOC)
+			continue;
+		key = (size_t)(e->cpu % ncpu) * kinds +
+		      (e->op == ROP_KMALLOC ? e->cls : RCLASS_NR + e->cache);
+		if (seen[key / 8] & (1u << (key % 8)))
+			continue;
+		seen[key / 8] |= (uint8_t)(1u << (key % 8));
+		if (!t->idx && b->set_cpu)
+			b->set_cpu(e->cpu);
+		p = b->alloc(e);
+		if (!p)
+			continue;
+		f = *e;
+		f.op++;
+		b->free(p, &f);
+	}
+	replay_unmap(seen, bytes);
+}
+
+static void thread_prepare(struct thread_arg *a)
+{
 	struct replay_thread *t = a->t;
 
 	if (a->pin) {
@@ -290,6 +337,23 @@ static void *thread_main(void *arg)
 	}
 	if (t->b->thread_init)
 		t->b->thread_init(t->cpu);
+	if (!t->o->cold)
+		replay_warm_up(t);
+	a->prepared = true;
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread_arg *a = arg;
+	struct replay_thread *t = a->t;
+
+	if (!a->prepared)
+		thread_prepare(a);
+	if (a->wait_go) {
+		__atomic_fetch_add(&t->sh->warm_ready, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&t->sh->go, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
 	a->fn(t);
 	return NULL;
 }
@@ -439,18 +503,28 @@ int replay_engine_run(const struct backend *b,
 		nt++;
 	}
 	sh.nr_threads = nt;
-	res->rss_start_kb = replay_rss_bytes() / 1024;
-	counters_start(&cnt, &res->counters);
-	sh.start_ns = t0 = kmb_now_ns();
 	if (nt == 1 || !o->percpu) {
+		thread_prepare(&args[0]);
+		res->rss_start_kb = replay_rss_bytes() / 1024;
+		counters_start(&cnt, &res->counters);
+		sh.start_ns = t0 = kmb_now_ns();
 		thread_main(&args[0]);
 	} else {
+		/* counters first: their inherit flag covers threads created
+		 * after; they count the warm start too (a few ops per class) */
+		res->rss_start_kb = replay_rss_bytes() / 1024;
+		counters_start(&cnt, &res->counters);
 		for (unsigned int i = 0; i < nt; i++) {
 			args[i].pin = nt <= ncpu && th[i].cpu < ncpu;
+			args[i].wait_go = true;
 			if (pthread_create(&tids[i], NULL, thread_main, &args[i]))
 				kmb_die(KMB_EX_SOFTWARE,
 					"replay: cannot create a thread");
 		}
+		while (__atomic_load_n(&sh.warm_ready, __ATOMIC_ACQUIRE) < nt)
+			sched_yield();
+		sh.start_ns = t0 = kmb_now_ns();
+		__atomic_store_n(&sh.go, true, __ATOMIC_RELEASE);
 		for (unsigned int i = 0; i < nt; i++)
 			pthread_join(tids[i], NULL);
 	}

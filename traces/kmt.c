@@ -1502,8 +1502,10 @@ static enum blk_err decode_one(struct dec *d, struct blk *b,
 		memcpy(d->zbuf, b->payload, b->raw_len);
 	}
 	memset(d->zbuf + b->raw_len, 0, RD_PAD);
-	/* the encoder's site table of new objects then had b->lim slots */
-	cstate_block(&d->s, b->first_ts, b->lim);
+	/* a new block: what the vm predictions knew is stale (the rest of
+	 * the coder state is decode_block()'s own, with b->lim slots for the
+	 * sites of new objects, as the encoder's table then had) */
+	d->s.gen++;
 	if (decode_block(d, d->zbuf, d->zbuf + b->raw_len, b, out))
 		return BLK_BAD_DATA;
 	return BLK_OK;

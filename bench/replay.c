@@ -26,6 +26,7 @@ const char *const replay_skip_names[RSKIP_NR] = {
 	"informational",
 	"no matching sys_exit",
 	"pages of a large kmalloc",
+	"pages of a replayed fault",
 };
 
 const char *const replay_path_names[RPATH_NR] = {

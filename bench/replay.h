@@ -79,6 +79,8 @@ enum replay_skip {
 	RSKIP_NO_EXIT,		/* sys_enter_* whose sys_exit_* is missing */
 	RSKIP_INNER,		/* pages of a large kmalloc (its kmalloc/kfree
 				 * replays them) */
+	RSKIP_FAULT_PAGES,	/* pages of a user page fault (its replay
+				 * allocates them) */
 	RSKIP_NR
 };
 

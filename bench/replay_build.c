@@ -355,7 +355,13 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 			skipped[RSKIP_FAILED]++;
 			continue;
 		}
-		if (k->flags & KMT_F_INNER) {
+		if (kmt_fault_page(k)) {
+			/* replayed by the fault, where faults are */
+			if (replay_op_ready[ROP_FAULT]) {
+				skipped[RSKIP_FAULT_PAGES]++;
+				continue;
+			}
+		} else if (k->flags & KMT_F_INNER) {
 			skipped[RSKIP_INNER]++;
 			continue;
 		}

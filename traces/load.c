@@ -27,7 +27,8 @@ struct live {
 	uint32_t obj;
 	uint16_t cpu;
 	uint8_t type;
-	uint8_t inner;		/* pages of a large kmalloc (KMT_F_INNER) */
+	uint8_t inner;		/* flags its free takes: KMT_F_INNER (pages of
+				 * a large kmalloc) or KMT_F_FAULT */
 	size_t out;		/* index of the allocation in the output */
 };
 
@@ -173,6 +174,8 @@ struct resolver {
 	struct cpu_last {	/* [cpu]: its last event in the output */
 		size_t out;
 		uint64_t ptr;
+		uint32_t fault_pid;	/* task in a user page fault, or
+					 * UINT32_MAX (see pair_fault_pages) */
 	} *last;
 	uint32_t nr_last;
 };
@@ -207,22 +210,72 @@ static size_t last_slab(struct resolver *rs, unsigned int cpu)
 	return cpu < rs->nr_cpu_slots ? rs->last_slab[cpu] : SIZE_MAX;
 }
 
-/* Remember the event just emitted (if any) as CPU @cpu's last one */
-static void note_last(struct resolver *rs, unsigned int cpu, size_t before,
-		      uint64_t ptr)
+static struct cpu_last *cpu_last(struct resolver *rs, unsigned int cpu)
 {
-	if (rs->t->nr_ev == before)
-		return;		/* a dropped repeat: nothing emitted */
 	if (cpu >= rs->nr_last) {
 		uint32_t n = cpu + 1;
 
 		rs->last = kmb_xrealloc(rs->last, n * sizeof(*rs->last));
-		for (uint32_t i = rs->nr_last; i < n; i++)
+		for (uint32_t i = rs->nr_last; i < n; i++) {
 			rs->last[i].out = SIZE_MAX;
+			rs->last[i].fault_pid = UINT32_MAX;
+		}
 		rs->nr_last = n;
 	}
-	rs->last[cpu].out = rs->t->nr_ev - 1;
-	rs->last[cpu].ptr = ptr;
+	return &rs->last[cpu];
+}
+
+/* Remember the event just emitted (if any) as CPU @cpu's last one */
+static void note_last(struct resolver *rs, unsigned int cpu, size_t before,
+		      uint64_t ptr)
+{
+	struct cpu_last *cl;
+
+	if (rs->t->nr_ev == before)
+		return;		/* a dropped repeat: nothing emitted */
+	cl = cpu_last(rs, cpu);
+	cl->out = rs->t->nr_ev - 1;
+	cl->ptr = ptr;
+}
+
+/*
+ * A user page fault is traced at its entry (page_fault_user), then the
+ * pages it allocates: the new anonymous page, the copy of a COW fault, the
+ * page-cache pages of a file fault (with its readahead), as order-0
+ * mm_page_alloc with a user GFP (__GFP_HARDWALL), on the same CPU and task,
+ * before any event of that CPU other than page events and rss_stat.  Flag
+ * them KMT_F_FAULT, and their page frees too: the replay of the fault
+ * allocates them itself (see kmt/trace.h).  @in was just resolved.
+ */
+static void pair_fault_pages(struct resolver *rs, const struct kmt_event *in,
+			     size_t before, uint64_t ptr)
+{
+	struct cpu_last *cl = cpu_last(rs, in->cpu);
+	struct kmt_event *ev;
+	struct live *l;
+
+	if (in->type == KMT_EV_PAGE_FAULT_USER) {
+		cl->fault_pid = in->pid;
+		return;
+	}
+	if (in->type == KMT_EV_RSS_STAT || cl->fault_pid == UINT32_MAX)
+		return;
+	if (space_of(in->type) != SP_PAGE || in->pid != cl->fault_pid) {
+		cl->fault_pid = UINT32_MAX;	/* the fault is over */
+		return;
+	}
+	if (in->type != KMT_EV_MM_PAGE_ALLOC || rs->t->nr_ev == before)
+		return;
+	ev = &rs->t->ev[rs->t->nr_ev - 1];
+	if (ev->obj == KMT_OBJ_NONE || ev->u.mem.order ||
+	    (ev->flags & (KMT_F_FAILED | KMT_F_INNER)) ||
+	    !(ev->u.mem.gfp & __GFP_HARDWALL))
+		return;
+	l = map_find(&rs->map[SP_PAGE], ptr);
+	if (!l || l->obj != ev->obj)
+		return;
+	ev->flags |= KMT_F_FAULT;
+	l->inner = KMT_F_FAULT;
 }
 
 /*
@@ -262,7 +315,7 @@ static void pair_large_kmalloc(struct resolver *rs,
 	if (!l || l->obj != pe->obj)
 		return;
 	pe->flags |= KMT_F_INNER;
-	l->inner = 1;
+	l->inner = KMT_F_INNER;
 }
 
 static void resolve_one(struct resolver *rs, const struct kmt_event *in,
@@ -311,8 +364,7 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 			ev->pid = in->pid;
 			ev->type = (uint8_t)kmt_free_type_of(l->type);
 			ev->obj = l->obj;
-			ev->flags = KMT_F_IMPLICIT |
-				    (l->inner ? KMT_F_INNER : 0);
+			ev->flags = KMT_F_IMPLICIT | l->inner;
 			ev->u.mem.alloc_cpu = l->cpu;
 			ev->u.mem.node = KMT_NODE_NONE;
 			ev->u.mem.order = prev.u.mem.order;
@@ -354,8 +406,7 @@ static void resolve_one(struct resolver *rs, const struct kmt_event *in,
 	}
 	ev->obj = l->obj;
 	ev->u.mem.alloc_cpu = l->cpu;
-	if (l->inner)
-		ev->flags |= KMT_F_INNER;
+	ev->flags |= l->inner;
 	if (l->cpu != in->cpu) {
 		ev->flags |= KMT_F_REMOTE;
 		t->counts.remote_frees++;
@@ -466,6 +517,7 @@ static int load_text(struct kmt_parser *p, struct kmt_trace *t,
 
 		ev[j].ts -= t->base_ts;
 		resolve_one(&rs, &ev[j], ptr[j]);
+		pair_fault_pages(&rs, &ev[j], before, ptr[j]);
 		note_last(&rs, ev[j].cpu, before, ptr[j]);
 	}
 	for (int i = 0; i < SP_NR; i++)

@@ -139,13 +139,49 @@ TEST(crafted_trace_gives_the_known_answers)
 	jv_free(v);
 }
 
+/*
+ * @trace gives the events of @ref through every backend, and through kmm
+ * once converted to .kmt (the loader's flags survive the conversion).
+ */
+static void check_every_backend_and_kmt(const char *trace,
+					const struct jv *ref)
+{
+	char kmt[] = "/tmp/kmb-pairs-XXXXXX", cmd[4096];
+	struct jv *v;
+	int fd, rc;
+
+	for (int a = 0; allocs[a]; a++) {
+		if (!usable(allocs[a]))
+			continue;
+		v = replay_json(trace, allocs[a], "", &rc);
+		if (rc)
+			th_fail(__FILE__, __LINE__, "%s: exit %d", allocs[a],
+				rc);
+		if (!v)
+			continue;
+		check_events(v, ref, allocs[a]);
+		jv_free(v);
+	}
+	fd = mkstemp(kmt);
+	REQUIRE(fd >= 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "\"%s\" trace convert '%s' '%s' >/dev/null",
+		 getenv("KMBENCH"), trace, kmt);
+	CHECK_EQ(system(cmd), 0);
+	v = replay_json(kmt, "kmm", "--threads 1", &rc);
+	CHECK_EQ(rc, 0);
+	if (v)
+		check_events(v, ref, ".kmt");
+	jv_free(v);
+	unlink(kmt);
+}
+
 /* A large kmalloc's own page events are replayed once, by its kmalloc */
 TEST(large_kmalloc_pages_are_replayed_once)
 {
 	const char *trace = th_srcpath("tests/data/replay/large-kmalloc.txt");
-	char kmt[] = "/tmp/kmb-large-XXXXXX", cmd[4096];
-	struct jv *ref, *v;
-	int fd, rc;
+	struct jv *ref;
+	int rc;
 
 	ref = replay_json(trace, "kmm", "--threads 1 --verify", &rc);
 	CHECK_EQ(rc, 0);
@@ -160,32 +196,31 @@ TEST(large_kmalloc_pages_are_replayed_once)
 	CHECK_EQ(num(ref, "fragmentation.peak_live_bytes"), 108344);
 	CHECK_EQ(num(ref, "leaks.objects"), 0);
 	CHECK_EQ(num(ref, "invariants.problems"), 0);
-	for (int a = 0; allocs[a]; a++) {
-		if (!usable(allocs[a]))
-			continue;
-		v = replay_json(trace, allocs[a], "", &rc);
-		if (rc)
-			th_fail(__FILE__, __LINE__, "%s: exit %d", allocs[a],
-				rc);
-		if (!v)
-			continue;
-		check_events(v, ref, allocs[a]);
-		jv_free(v);
-	}
-	/* the pairing survives a conversion to .kmt */
-	fd = mkstemp(kmt);
-	REQUIRE(fd >= 0);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "\"%s\" trace convert '%s' '%s' >/dev/null",
-		 getenv("KMBENCH"), trace, kmt);
-	CHECK_EQ(system(cmd), 0);
-	v = replay_json(kmt, "kmm", "--threads 1", &rc);
-	CHECK_EQ(rc, 0);
-	if (v)
-		check_events(v, ref, ".kmt");
-	jv_free(v);
+	check_every_backend_and_kmt(trace, ref);
 	jv_free(ref);
-	unlink(kmt);
+}
+
+/* The pages a user page fault allocates are replayed once, by the fault */
+TEST(fault_pages_are_replayed_once)
+{
+	const char *trace = th_srcpath("tests/data/replay/fault-pages.txt");
+	struct jv *ref;
+	int rc;
+
+	ref = replay_json(trace, "kmm", "--threads 1 --verify", &rc);
+	CHECK_EQ(rc, 0);
+	REQUIRE(ref);
+	CHECK_EQ(num(ref, "events.total"), 22);
+	CHECK_EQ(num(ref, "events.replayed"), 15);
+	CHECK_EQ(num(ref, "events.skipped.informational"), 3);
+	CHECK_EQ(num(ref, "events.skipped.pages of a replayed fault"), 4);
+	CHECK_EQ(num(ref, "ops.fault.count"), 4);
+	CHECK_EQ(num(ref, "ops.page_alloc.count"), 5);
+	CHECK_EQ(num(ref, "ops.page_free.count"), 2);
+	CHECK_EQ(num(ref, "leaks.objects"), 0);
+	CHECK_EQ(num(ref, "invariants.problems"), 0);
+	check_every_backend_and_kmt(trace, ref);
+	jv_free(ref);
 }
 
 TEST(every_allocator_and_mode_counts_the_same_events)

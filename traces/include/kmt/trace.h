@@ -44,7 +44,13 @@
  *    event just before such a kmalloc on the same CPU, of order
  *    get_order(bytes_alloc) and, where pointers are real, whose pfn agrees
  *    with the kmalloc's pointer, is flagged KMT_F_INNER, and so is the
- *    page free that frees it: the kmalloc and kfree stand for the pair.
+ *    page free that frees it: the kmalloc and kfree stand for the pair;
+ *  - a user page fault is traced as page_fault_user, then the pages the
+ *    fault allocates (order 0, a user GFP: anonymous, COW copy, page
+ *    cache) as mm_page_alloc on the same CPU and pid, before any event of
+ *    that CPU other than page events and rss_stat.  Those allocations and
+ *    the page frees that free them are flagged KMT_F_FAULT: a replay of
+ *    the fault through a process VM allocates them itself.
  */
 #ifndef KMT_TRACE_H
 #define KMT_TRACE_H
@@ -117,6 +123,10 @@ enum kmt_event_kind {
 #define KMT_F_ACCOUNTED	 0x20	/* accounted=true (memcg) */
 #define KMT_F_GFP_RAW	 0x40	/* gfp printed as a number by the trace */
 #define KMT_F_INNER	 0x80	/* pages of a large kmalloc (see below) */
+/* Page events: pages of a user page fault (see below).  KMT_F_NODE never
+ * comes with page events (mm_page_alloc has no node=), so the pair says it
+ * in the same byte; test with kmt_fault_page(). */
+#define KMT_F_FAULT	 (KMT_F_INNER | KMT_F_NODE)
 
 #define KMT_OBJ_NONE	UINT32_MAX
 #define KMT_NODE_NONE	(-1)
@@ -197,6 +207,12 @@ struct kmt_event {
 		} vm;
 	} u;
 };
+
+/* Pages allocated by a user page fault, or their free (KMT_F_FAULT) */
+static inline bool kmt_fault_page(const struct kmt_event *ev)
+{
+	return (ev->flags & KMT_F_FAULT) == KMT_F_FAULT;
+}
 
 /*
  * String table: id 0 is "", ids are dense.  Cache names, call sites, comms.

@@ -220,6 +220,30 @@ TEST(large_kmalloc_pages_are_flagged_inner)
 				i, !inner);
 	}
 	CHECK_EQ(t.ev[11].obj, t.ev[0].obj);
+	CHECK(!kmt_fault_page(&t.ev[0]) && !kmt_fault_page(&t.ev[11]));
+	kmt_trace_free(&t);
+}
+
+/* The pages a user page fault allocates, and their frees (the file says
+ * which events are which) */
+TEST(fault_pages_are_flagged)
+{
+	const char *path = th_srcpath("tests/data/replay/fault-pages.txt");
+	struct kmt_trace t;
+	struct kmt_error err;
+
+	REQUIRE(kmt_trace_load(path, NULL, &t, &err) == 0);
+	REQUIRE(t.nr_ev == 22);
+	for (size_t i = 0; i < t.nr_ev; i++) {
+		/* A and B, then their page frees */
+		bool fault = i == 3 || i == 7 || i == 15 || i == 16;
+
+		if (kmt_fault_page(&t.ev[i]) != fault)
+			th_fail(__FILE__, __LINE__, "event %zu: fault page %d",
+				i, !fault);
+	}
+	CHECK_EQ(t.ev[15].obj, t.ev[3].obj);
+	CHECK_EQ(t.ev[16].obj, t.ev[7].obj);
 	kmt_trace_free(&t);
 }
 

@@ -1,6 +1,6 @@
 # latency.gp - written by kmbench plot from analysis/latency.gp;
 # run `gnuplot latency.gp` in this directory to redraw.
-ops = 'kmem_cache_alloc kmem_cache_free page_alloc page_free kmalloc kfree fault percpu_alloc percpu_free mmap munmap mprotect mremap brk vmalloc exec exit fork'
+ops = 'kmem_cache_alloc kmem_cache_free page_alloc kmalloc kfree page_free fault percpu_alloc percpu_free mmap munmap mprotect mremap brk vmalloc exec exit fork'
 nalloc = 5
 nrows = 4
 ncols = 5
@@ -11,7 +11,7 @@ set terminal pngcairo size 2000,1240 enhanced font 'Sans,10'
 set output 'latency.png'
 load 'latency.body.gp'
 reset
-ops = 'kmem_cache_alloc kmem_cache_free page_alloc page_free kmalloc kfree fault percpu_alloc percpu_free mmap munmap mprotect mremap brk vmalloc exec exit fork'
+ops = 'kmem_cache_alloc kmem_cache_free page_alloc kmalloc kfree page_free fault percpu_alloc percpu_free mmap munmap mprotect mremap brk vmalloc exec exit fork'
 nalloc = 5
 nrows = 4
 ncols = 5

@@ -4,9 +4,25 @@
  *
  * Lock order:
  *   slab_mutex (slab_common.c: the cache list)
+ *     kmem_cache->barn.lock (the node's full and empty sheaves; never held
+ *     while taking list_lock)
  *     kmem_cache_node->list_lock (the node partial list, debug full list)
  *       slab->freelist/counters (double-word cmpxchg, no lock)
- *   A CPU's kmem_cache_cpu is touched only by the thread owning that CPU.
+ *   A CPU's kmem_cache_cpu (and its sheaves) is touched only by the thread
+ *   owning that CPU.
+ *
+ * Caches with sheaves (s->sheaf_capacity > 0: kmem_cache_args, or every
+ * non-debug cache with slab_sheaves_all) have no CPU slab, CPU freelist or
+ * CPU partial list: each CPU has a main sheaf (never NULL) and maybe a
+ * spare, arrays of free objects; allocations pop main, frees push to it.
+ * Objects in a sheaf count as allocated in their slab (inuse).  A slab of
+ * such a cache is node partial, full (on no list), or off every list
+ * while a refill takes objects from it; a free to a full slab puts it on
+ * the node list.  Invariants (slab_check_cache): sheaf sizes within the
+ * capacity, the barn's counts match its lists (full sheaves full, empty
+ * ones empty, at most BARN_MAX_* each), and every sheaf object is an
+ * object start of a slab of the cache, on no freelist and in no other
+ * sheaf.
  *
  * Slab states (slab = head struct page of a block of 2^order pages):
  *   frozen     the CPU slab of exactly one CPU (c->slab).  The owner

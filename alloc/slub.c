@@ -853,18 +853,78 @@ unsigned int slab_sheaf_capacity(unsigned int size)
 	return (unsigned int)((bytes - SHEAF_HEADER_BYTES) / sizeof(void *));
 }
 
-/* Sheaves live in host memory, not in the simulated machine's. */
+/*
+ * Sheaves live in host memory, not in the simulated machine's: a block
+ * made with the cache holds as many as can be in use at once (main, spare
+ * and one in hand per CPU, a full barn); malloc only past that.
+ */
+static size_t sheaf_bytes(const struct kmem_cache *s)
+{
+	return ALIGN(sizeof(struct slab_sheaf) +
+		     s->sheaf_capacity * sizeof(void *), (size_t)64);
+}
+
+static void sheaf_init(struct kmem_cache *s, struct slab_sheaf *sh,
+		       bool pooled)
+{
+	INIT_LIST_HEAD(&sh->barn_list);
+	sh->capacity = s->sheaf_capacity;
+	sh->size = 0;
+	sh->pooled = pooled;
+}
+
+static int sheaf_pool_init(struct kmem_cache *s, int nr_cpus)
+{
+	size_t n = 3 * (size_t)nr_cpus + BARN_MAX_FULL + BARN_MAX_EMPTY;
+	size_t bytes = sheaf_bytes(s);
+	char *block = aligned_alloc(64, n * bytes);
+
+	s->barn.block = block;
+	if (!block)
+		return -ENOMEM;
+	memset(block, 0, n * bytes);		/* present before any use */
+	for (size_t i = 0; i < n; i++) {
+		struct slab_sheaf *sh = (struct slab_sheaf *)(block + i * bytes);
+
+		sheaf_init(s, sh, true);
+		list_add_tail(&sh->barn_list, &s->barn.unused);
+	}
+	return 0;
+}
+
 static struct slab_sheaf *sheaf_new(struct kmem_cache *s)
 {
-	struct slab_sheaf *sh = malloc(sizeof(*sh) +
-				       s->sheaf_capacity * sizeof(void *));
+	struct slab_sheaf *sh = NULL;
 
-	if (sh) {
-		INIT_LIST_HEAD(&sh->barn_list);
-		sh->capacity = s->sheaf_capacity;
-		sh->size = 0;
+	pthread_mutex_lock(&s->barn.lock);
+	if (!list_empty(&s->barn.unused)) {
+		sh = list_entry(s->barn.unused.next, struct slab_sheaf,
+				barn_list);
+		list_del(&sh->barn_list);
 	}
+	pthread_mutex_unlock(&s->barn.lock);
+	if (sh) {
+		sheaf_init(s, sh, true);
+		return sh;
+	}
+	sh = malloc(sheaf_bytes(s));
+	if (sh)
+		sheaf_init(s, sh, false);
 	return sh;
+}
+
+/* An empty sheaf no longer used */
+static void sheaf_put(struct kmem_cache *s, struct slab_sheaf *sh)
+{
+	if (!sh)
+		return;
+	if (!sh->pooled) {
+		free(sh);
+		return;
+	}
+	pthread_mutex_lock(&s->barn.lock);
+	list_add(&sh->barn_list, &s->barn.unused);
+	pthread_mutex_unlock(&s->barn.lock);
 }
 
 /*
@@ -1069,7 +1129,7 @@ static __noinline void *sheaf_alloc(struct kmem_cache *s,
 			if (!c->spare)
 				c->spare = m;
 			else if (!barn_put(s, m))
-				free(m);
+				sheaf_put(s, m);
 			c->main = full;
 		} else if (!sheaf_refill(s, m, gfp)) {
 			slab_out_of_memory(s, gfp);
@@ -1114,7 +1174,7 @@ static __noinline void sheaf_free(struct kmem_cache *s,
 				/* the barn has its fill of full sheaves */
 				sheaf_flush(s, m);
 				if (!barn_put(s, empty))
-					free(empty);
+					sheaf_put(s, empty);
 			}
 		}
 		m = c->main;
@@ -1469,20 +1529,20 @@ struct kmem_cache *__kmem_cache_create(const char *name,
 		s->sheaf_capacity = args->sheaf_capacity ? args->sheaf_capacity :
 				    slab_sheaves_all ?
 				    slab_sheaf_capacity(s->size) : 0;
-	pthread_mutex_init(&s->barn.lock, NULL);
+	kmm_spinlock_init(&s->barn.lock);
 	INIT_LIST_HEAD(&s->barn.full);
 	INIT_LIST_HEAD(&s->barn.empty);
-	for (int cpu = 0; s->sheaf_capacity && cpu < nr_cpus; cpu++) {
-		s->cpu_slab[cpu].main = sheaf_new(s);
-		if (!s->cpu_slab[cpu].main) {
-			while (cpu--)
-				free(s->cpu_slab[cpu].main);
+	INIT_LIST_HEAD(&s->barn.unused);
+	if (s->sheaf_capacity) {
+		if (sheaf_pool_init(s, nr_cpus)) {
 			free((void *)s->name);
 			free(s);
 			return NULL;
 		}
+		for (int cpu = 0; cpu < nr_cpus; cpu++)
+			s->cpu_slab[cpu].main = sheaf_new(s);
 	}
-	pthread_mutex_init(&s->node.list_lock, NULL);
+	kmm_spinlock_init(&s->node.list_lock);
 	INIT_LIST_HEAD(&s->node.partial);
 	INIT_LIST_HEAD(&s->node.full);
 	INIT_LIST_HEAD(&s->list);
@@ -1494,7 +1554,7 @@ static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	if (c->main) {
 		sheaf_flush(s, c->main);
 		sheaf_flush(s, c->spare);
-		free(c->spare);
+		sheaf_put(s, c->spare);
 		c->spare = NULL;
 	}
 	if (c->slab) {
@@ -1520,7 +1580,7 @@ void slab_cpu_flush_all(struct kmem_cache *s)
 		if (!sh)
 			break;
 		sheaf_flush(s, sh);
-		free(sh);
+		sheaf_put(s, sh);
 	}
 }
 
@@ -1581,7 +1641,8 @@ void __kmem_cache_release(struct kmem_cache *s)
 
 	slab_cpu_flush_all(s);		/* frees spares and the barn's */
 	for_each_possible_cpu(cpu)
-		free(s->cpu_slab[cpu].main);
+		sheaf_put(s, s->cpu_slab[cpu].main);
+	free(s->barn.block);
 	pthread_mutex_destroy(&s->barn.lock);
 	pthread_mutex_destroy(&s->node.list_lock);
 	free((void *)s->name);

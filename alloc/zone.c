@@ -401,7 +401,7 @@ int kmm_mem_init(const struct kmm_config *cfg)
 		zone->zone_start_pfn = start[z];
 		zone->spanned_pages = stop[z] - start[z];
 		zone->managed_pages = zone->spanned_pages;
-		pthread_mutex_init(&zone->lock, NULL);
+		kmm_spinlock_init(&zone->lock);
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
 			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
 				INIT_LIST_HEAD(&zone->free_area[o].free_list[mt]);

@@ -16,6 +16,8 @@
 #ifndef KMM_CPU_H
 #define KMM_CPU_H
 
+#include <pthread.h>
+
 #include "compiler.h"
 
 #define KMM_MAX_CPUS	256
@@ -38,6 +40,15 @@ static inline int kmm_nr_cpus(void)
 
 /* Set the simulated CPU count (1..KMM_MAX_CPUS); returns 0 or -EINVAL. */
 int kmm_set_nr_cpus(int nr);
+
+/*
+ * Initialise a lock that the kernel makes a spinlock (zone->lock, a slab
+ * node's list_lock, the barn's lock): held for a few hundred nanoseconds,
+ * so a waiter spins a while before it sleeps (glibc's adaptive mutex).
+ * A plain mutex puts the waiter to sleep at once, and waking it costs tens
+ * of microseconds, inside the measured call.
+ */
+void kmm_spinlock_init(pthread_mutex_t *lock);
 
 #define for_each_possible_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < kmm_nr_cpu_ids; (cpu)++)

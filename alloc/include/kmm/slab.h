@@ -209,9 +209,11 @@ struct page;
  * as far as their slabs are concerned (counted in inuse).
  */
 struct slab_sheaf {
-	struct list_head barn_list;	/* on the barn's full or empty list */
+	struct list_head barn_list;	/* on the barn's full, empty or spare
+					   list */
 	unsigned int capacity;
 	unsigned int size;		/* objects[0 .. size) are free objects */
+	bool pooled;			/* from the cache's block (not malloc) */
 	void *objects[];
 };
 
@@ -221,6 +223,10 @@ struct node_barn {
 	pthread_mutex_t lock;
 	struct list_head full, empty;
 	unsigned int nr_full, nr_empty;
+	/* sheaves not in use, made (and their memory touched) with the
+	 * cache: no host allocation or page fault inside a measured call */
+	struct list_head unused;
+	void *block;			/* they all live in this one */
 };
 #define BARN_MAX_FULL	10	/* the kernel's MAX_FULL_SHEAVES */
 #define BARN_MAX_EMPTY	10	/* MAX_EMPTY_SHEAVES */

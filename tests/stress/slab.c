@@ -92,24 +92,43 @@ static int check_one(struct kmem_cache *s, void *arg)
 	return 0;
 }
 
-TEST(producer_consumer_remote_frees)
+/*
+ * A fresh 2-CPU machine (@sheaves: sheaves for every cache), the producer
+ * and consumer run to the end, and every cache checked.  Returns the
+ * number of invariant violations.
+ */
+static int run_producer_consumer(bool sheaves)
 {
 	struct kmm_config cfg = { .mem_bytes = 512ULL << 20, .nr_cpus = 2 };
 	pthread_t p, c;
-	unsigned long remote = 0;
 	int bad = 0;
 
-	REQUIRE(kmm_mem_init(&cfg) == 0);
-	REQUIRE(kmem_cache_init() == 0);
+	kmem_cache_exit();
+	kmm_mem_exit();
+	head = tail = 0;
+	corrupt = 0;
+	slab_sheaves_all = sheaves;
+	if (kmm_mem_init(&cfg) || kmem_cache_init())
+		return 1;
 	own_cache = kmem_cache_create("stress-own", 72, 0, SLAB_NO_MERGE, NULL);
-	REQUIRE(own_cache);
+	if (!own_cache)
+		return 1;
 	pthread_create(&p, NULL, producer, NULL);
 	pthread_create(&c, NULL, consumer, NULL);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
-	CHECK_EQ(corrupt, 0);
 	slab_for_each_cache(check_one, &bad);
-	CHECK_EQ(bad, 0);
+	return bad;
+}
+
+TEST(producer_consumer_remote_frees)
+{
+	unsigned long remote = 0;
+	int bad = 0;
+
+	CHECK_EQ(run_producer_consumer(false), 0);
+	REQUIRE(own_cache);
+	CHECK_EQ(corrupt, 0);
 	for (int i = 1; i < KMALLOC_INDEX_MAX; i++) {
 		struct slab_cache_info info;
 
@@ -141,27 +160,12 @@ TEST(producer_consumer_remote_frees)
  */
 TEST(producer_consumer_through_sheaves)
 {
-	struct kmm_config cfg = { .mem_bytes = 512ULL << 20, .nr_cpus = 2 };
-	pthread_t p, c;
 	int bad = 0;
 
-	kmem_cache_exit();
-	kmm_mem_exit();
-	head = tail = 0;
-	corrupt = 0;
-	slab_sheaves_all = true;
-	REQUIRE(kmm_mem_init(&cfg) == 0);
-	REQUIRE(kmem_cache_init() == 0);
-	own_cache = kmem_cache_create("stress-own", 72, 0, SLAB_NO_MERGE, NULL);
+	CHECK_EQ(run_producer_consumer(true), 0);
 	REQUIRE(own_cache);
 	CHECK(own_cache->sheaf_capacity > 0);
-	pthread_create(&p, NULL, producer, NULL);
-	pthread_create(&c, NULL, consumer, NULL);
-	pthread_join(p, NULL);
-	pthread_join(c, NULL);
 	CHECK_EQ(corrupt, 0);
-	slab_for_each_cache(check_one, &bad);
-	CHECK_EQ(bad, 0);
 	/* sheaf objects count as allocated until the caches are shrunk */
 	for (int i = 1; i < KMALLOC_INDEX_MAX; i++) {
 		struct slab_cache_info info;

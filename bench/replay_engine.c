@@ -293,7 +293,8 @@ static void replay_warm_up(struct replay_thread *t)
 	const struct backend *b = t->b;
 	const struct replay_ev *ev = replay_events(t->im);
 	const size_t kinds = RCLASS_NR + 65536;
-	unsigned int ncpu = t->im->nr_cpus ? t->im->nr_cpus : 1;
+	/* percpu: this thread plays one CPU; else every traced CPU */
+	unsigned int ncpu = t->idx || !t->im->nr_cpus ? 1 : t->im->nr_cpus;
 	size_t bytes = ((size_t)ncpu * kinds + 7) / 8;
 	uint8_t *seen = replay_map(bytes);
 

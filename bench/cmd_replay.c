@@ -747,6 +747,7 @@ static struct replay_image *load_image(const char *path)
 {
 #if HAVE_KMT
 	struct kmt_trace t;
+	struct kmt_ctrace c;
 	struct kmt_error err;
 	struct replay_image *im;
 	char cbuf[PATH_MAX];
@@ -755,11 +756,11 @@ static struct replay_image *load_image(const char *path)
 
 	memset(&t, 0, sizeof(t));
 	memset(&err, 0, sizeof(err));
+	/* the image is built from the compact form, decoded straight from
+	 * the cached .kmt when there is one */
 	if (cached && access(cached, R_OK) == 0)
-		ret = kmt_trace_load(cached, NULL, &t, &err);
+		ret = kmt_ctrace_load(cached, NULL, 0, &c, &err);
 	if (ret) {
-		if (ret > 0)	/* a bad cache file: convert again */
-			kmt_trace_free(&t);
 		memset(&err, 0, sizeof(err));
 		ret = kmt_trace_load(path, NULL, &t, &err);
 		if (ret) {
@@ -773,9 +774,16 @@ static struct replay_image *load_image(const char *path)
 			memset(&werr, 0, sizeof(werr));
 			kmt_write(&t, cached, &werr);	/* best effort */
 		}
+		ret = kmt_ctrace_from(&t, 0, &c, &err);
+		kmt_trace_free(&t);
+		if (ret) {
+			kmt_error_print(&err);
+			replay_load_error = ret;
+			return NULL;
+		}
 	}
-	im = replay_image_build(&t, path);
-	kmt_trace_free(&t);
+	im = replay_image_build_compact(&c, path);
+	kmt_ctrace_free(&c);
 	if (!im)
 		replay_load_error = KMB_EX_DATAERR;
 	return im;

@@ -212,11 +212,17 @@ static inline const struct replay_vm *replay_vms(const struct replay_image *im)
 /* ---- building an image ---- */
 
 struct kmt_trace;
+struct kmt_ctrace;
 
 /*
- * Build the replay image of @t into memory from mmap() (replay_image_free).
- * Returns NULL with a message on stderr when the trace cannot be replayed.
+ * Build the replay image of @c (the compact decoded form, kmt/kmt.h) into
+ * memory from mmap() (replay_image_free).  Returns NULL with a message on
+ * stderr when the trace cannot be replayed.
  */
+struct replay_image *replay_image_build_compact(const struct kmt_ctrace *c,
+						const char *name);
+
+/* The same from a trace in the full form (encoded and decoded first). */
 struct replay_image *replay_image_build(const struct kmt_trace *t,
 					const char *name);
 

@@ -3,6 +3,11 @@
  * bench/replay_build.c - the replay image of a decoded trace (kmt/trace.h):
  * which events are replayed as which op, which are skipped and why, and
  * the cache table from kmem_cache_alloc's name=.
+ *
+ * The image is built from the compact decoded form (kmt/kmt.h, struct
+ * kmt_ctrace): 16 bytes an event and the records they share, decoded
+ * straight from a .kmt file; a trace in the full form is encoded and
+ * decoded into it first.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 #include "util.h"
 
 #if __has_include("kmt/trace.h")
+#include "kmt/kmt.h"
 #include "kmt/trace.h"
 #define HAVE_KMT 1
 #else
@@ -47,9 +53,9 @@ static const bool replay_op_ready[ROP_NR] __attribute__((unused)) = {
 
 #if HAVE_KMT
 /* What a kmt event becomes: a replay op, or a skip reason (-1 - reason) */
-static int kmt_to_op(const struct kmt_event *k)
+static int kmt_to_op(unsigned int type)
 {
-	switch (k->type) {
+	switch (type) {
 	case KMT_EV_KMALLOC:
 	case KMT_EV_KMALLOC_NODE:
 		return ROP_KMALLOC;
@@ -168,26 +174,27 @@ static int vm_syscall(uint8_t type, bool *enter)
 }
 
 /* exit_of[i]: the sys_exit event of sys_enter event i, UINT32_MAX none */
-static bool pair_syscalls(const struct kmt_trace *t, uint32_t *exit_of)
+static bool pair_syscalls(const struct kmt_ctrace *c, uint32_t *exit_of)
 {
 	struct u32map pending;
 	size_t nvm = 0;
 
-	for (size_t i = 0; i < t->nr_ev; i++)
-		if (kmt_event_kind(t->ev[i].type) == KMT_KIND_VM)
-			nvm++;
+	for (int k = 0; k < KMT_EV_NR; k++)
+		if (kmt_event_kind((enum kmt_event_type)k) == KMT_KIND_VM)
+			nvm += c->t.by_type[k];
 	if (!u32map_init(&pending, nvm))
 		return false;
-	for (size_t i = 0; i < t->nr_ev; i++) {
+	for (size_t i = 0; i < c->t.nr_ev; i++) {
 		bool enter;
-		int k = vm_syscall(t->ev[i].type, &enter);
+		int k = vm_syscall(c->ev[i].type, &enter);
 		uint32_t *p;
 
 		exit_of[i] = UINT32_MAX;
 		if (k < 0)
 			continue;
-		p = u32map_slot(&pending, (uint64_t)t->ev[i].pid * 8 + k,
-				UINT32_MAX);
+		p = u32map_slot(&pending,
+				(uint64_t)kmt_cev_rec(c, &c->ev[i])->vm.pid * 8
+				+ k, UINT32_MAX);
 		if (enter) {
 			*p = (uint32_t)i;
 		} else if (*p != UINT32_MAX) {
@@ -203,23 +210,24 @@ static bool pair_syscalls(const struct kmt_trace *t, uint32_t *exit_of)
  * Fill @v for process event @k (op @op); false when it cannot be replayed
  * (*why: the skip reason).
  */
-static bool vm_record(const struct kmt_trace *t, size_t k, int op,
+static bool vm_record(const struct kmt_ctrace *c, size_t k, int op,
 		      const uint32_t *exit_of, struct replay_vm *v, int *why)
 {
-	const struct kmt_event *e = &t->ev[k];
+	const struct kmt_cev *e = &c->ev[k];
+	const struct kmt_crec *r = kmt_cev_rec(c, e);
 	uint64_t ret = 0;
 
 	memset(v, 0, sizeof(*v));
-	v->pid = e->pid;
-	v->addr = e->u.vm.addr;
-	v->len = e->u.vm.len;
-	v->arg = e->u.vm.arg;
+	v->pid = r->vm.pid;
+	v->addr = r->vm.addr;
+	v->len = r->vm.len;
+	v->arg = r->vm.arg;
 	if (op <= ROP_MREMAP) {		/* a system call: needs its result */
 		if (exit_of[k] == UINT32_MAX) {
 			*why = RSKIP_NO_EXIT;
 			return false;
 		}
-		ret = t->ev[exit_of[k]].u.vm.addr;
+		ret = kmt_cev_rec(c, &c->ev[exit_of[k]])->vm.addr;
 		if (ret >= (uint64_t)-4095 && op != ROP_BRK) {
 			*why = RSKIP_FAILED;
 			return false;
@@ -236,18 +244,18 @@ static bool vm_record(const struct kmt_trace *t, size_t k, int op,
 }
 
 /* Cache table index for a kmem_cache_alloc: by name, or by size unnamed */
-static uint16_t cache_index(const struct kmt_trace *t, const struct kmt_event *k,
+static uint16_t cache_index(const struct kmt_trace *t, const struct kmt_mem *k,
 			    uint16_t *by_str, struct replay_cache *caches,
 			    unsigned int *nr, uint16_t *by_size, uint16_t *sized)
 {
-	uint32_t id = k->u.mem.cache;
+	uint32_t id = k->cache;
 	uint16_t c = id && id < t->strs.nr ? by_str[id] : 0;
 	struct replay_cache *rc;
 
 	if (!id || id >= t->strs.nr) {
 		/* older kernels print no name=: one cache per bytes_alloc */
 		for (unsigned int i = 0; i < *sized; i++)
-			if (caches[by_size[i]].size == k->u.mem.bytes_alloc)
+			if (caches[by_size[i]].size == k->bytes_alloc)
 				c = by_size[i];
 	}
 	if (!c) {
@@ -261,24 +269,25 @@ static uint16_t cache_index(const struct kmt_trace *t, const struct kmt_event *k
 			by_str[id] = c;
 		} else {
 			snprintf(rc->name, sizeof(rc->name), "cache-%u",
-				 k->u.mem.bytes_alloc);
+				 k->bytes_alloc);
 			if (*sized < REPLAY_MAX_CACHES)
 				by_size[(*sized)++] = c;
 		}
-		rc->size = k->u.mem.bytes_alloc;
+		rc->size = k->bytes_alloc;
 	}
 	rc = &caches[c];
-	if (k->u.mem.bytes_req > rc->object_size)
-		rc->object_size = k->u.mem.bytes_req;
-	if (k->u.mem.bytes_alloc > rc->size)
-		rc->size = k->u.mem.bytes_alloc;
+	if (k->bytes_req > rc->object_size)
+		rc->object_size = k->bytes_req;
+	if (k->bytes_alloc > rc->size)
+		rc->size = k->bytes_alloc;
 	rc->allocs++;
 	return c;
 }
 
-struct replay_image *replay_image_build(const struct kmt_trace *t,
-					const char *name)
+struct replay_image *replay_image_build_compact(const struct kmt_ctrace *c,
+						const char *name)
 {
+	const struct kmt_trace *t = &c->t;
 	uint64_t skipped[RSKIP_NR] = { 0 };
 	size_t n = 0, evbytes = t->nr_ev * sizeof(struct replay_ev);
 	size_t cbytes = REPLAY_MAX_CACHES * sizeof(struct replay_cache);
@@ -297,14 +306,15 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 	struct u32map last = { 0 };
 
 	if (!ev || !caches || !by_str || !by_size || !vm || !exit_of ||
-	    !pair_syscalls(t, exit_of) || !u32map_init(&last, 1024)) {
+	    !pair_syscalls(c, exit_of) || !u32map_init(&last, 1024)) {
 		kmb_warn("%s: out of memory", name);
 		goto out;
 	}
 	for (size_t i = 0; i < t->nr_ev; i++) {
-		const struct kmt_event *k = &t->ev[i];
+		const struct kmt_cev *k = &c->ev[i];
+		const struct kmt_mem *m = &kmt_cev_rec(c, k)->mem.m;
 		struct replay_ev *e = &ev[n];
-		int op = kmt_to_op(k);
+		int op = kmt_to_op(k->type);
 
 		if (op < 0) {
 			skipped[-1 - op]++;
@@ -322,7 +332,7 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 			memset(e, 0, sizeof(*e));
 			e->op = (uint8_t)op;
 			e->cpu = k->cpu;
-			if (!vm_record(t, i, op, exit_of, v, &why)) {
+			if (!vm_record(c, i, op, exit_of, v, &why)) {
 				skipped[why]++;
 				continue;
 			}
@@ -355,7 +365,7 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 			skipped[RSKIP_FAILED]++;
 			continue;
 		}
-		if (kmt_fault_page(k)) {
+		if ((k->flags & KMT_F_FAULT) == KMT_F_FAULT) {
 			/* replayed by the fault, where faults are */
 			if (replay_op_ready[ROP_FAULT]) {
 				skipped[RSKIP_FAULT_PAGES]++;
@@ -376,11 +386,11 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 		if (k->flags & KMT_F_IMPLICIT)
 			e->flags |= REV_F_IMPLICIT;
 		if (rop_is_alloc(op)) {
-			e->size = k->u.mem.bytes_req;
-			e->size_alloc = k->u.mem.bytes_alloc;
-			e->gfp = k->u.mem.gfp;
-			e->order = k->u.mem.order;
-			if (op == ROP_PERCPU_ALLOC && k->u.mem.migratetype)
+			e->size = m->bytes_req;
+			e->size_alloc = m->bytes_alloc;
+			e->gfp = m->gfp;
+			e->order = m->order;
+			if (op == ROP_PERCPU_ALLOC && m->migratetype)
 				e->flags |= REV_F_RESERVED;
 			if (op == ROP_PAGE_ALLOC) {
 				e->size = 4096u << e->order;
@@ -392,7 +402,7 @@ struct replay_image *replay_image_build(const struct kmt_trace *t,
 				e->size -= 4096;
 			}
 			if (op == ROP_KMEM_CACHE_ALLOC) {
-				e->cache = cache_index(t, k, by_str, caches,
+				e->cache = cache_index(t, m, by_str, caches,
 						       &nr_caches, by_size,
 						       &sized);
 				if (!e->cache) {
@@ -416,11 +426,33 @@ out:
 	replay_unmap(by_size, REPLAY_MAX_CACHES * sizeof(uint16_t));
 	return im;
 }
-#else
+
 struct replay_image *replay_image_build(const struct kmt_trace *t,
 					const char *name)
 {
+	struct replay_image *im;
+	struct kmt_ctrace c;
+	struct kmt_error err;
+
+	if (kmt_ctrace_from(t, 0, &c, &err)) {
+		kmb_warn("%s: %s", name, err.msg);
+		return NULL;
+	}
+	im = replay_image_build_compact(&c, name);
+	kmt_ctrace_free(&c);
+	return im;
+}
+#else
+struct replay_image *replay_image_build_compact(const struct kmt_ctrace *c,
+						const char *name)
+{
 	kmb_warn("%s: the trace loader is not built yet", name);
 	return NULL;
+}
+
+struct replay_image *replay_image_build(const struct kmt_trace *t,
+					const char *name)
+{
+	return replay_image_build_compact(NULL, name);
 }
 #endif

@@ -791,9 +791,9 @@ static int encode(const struct kmt_trace *t, bool compress, struct bbuf *out,
 		for (int i = 0; i < 4; i++)
 			out->p[hdr_start + i] = (uint8_t)(h >> (8 * i));
 	}
-	for (size_t i = 0; i < t->nr_ev; i += KMT_BLOCK_EVENTS) {
-		size_t n = t->nr_ev - i < KMT_BLOCK_EVENTS ? t->nr_ev - i
-							   : KMT_BLOCK_EVENTS;
+	for (size_t i = 0; i < t->nr_ev; i += KMT_ENC_BLOCK_EVENTS) {
+		size_t n = t->nr_ev - i < KMT_ENC_BLOCK_EVENTS ?
+			   t->nr_ev - i : KMT_ENC_BLOCK_EVENTS;
 		const struct kmt_event *ev = t->ev + i;
 		unsigned int unit = block_unit(ev, n, ev[0].ts);
 		uint32_t first_obj = s.next_obj;
@@ -922,24 +922,35 @@ int kmt_write(const struct kmt_trace *t, const char *path,
  * zero fresh ones, which cost more than the decoding itself.
  */
 #define EV_LARGE	(4u << 20)
+#define EV_SPARES	2	/* a full and a compact array */
 
 static struct {
 	pthread_mutex_t lock;
-	void *p;
-	size_t bytes;
+	struct {
+		void *p;
+		size_t bytes;
+	} s[EV_SPARES];
 } ev_spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-struct kmt_event *kmt_alloc_events(size_t n)
+/*
+ * @bytes of memory for decoded events (see above), in huge pages with
+ * @huge (for arrays that are written whole); big_free() frees it.
+ */
+static void *big_alloc(size_t bytes, bool huge)
 {
-	size_t bytes = (n ? n : 1) * sizeof(struct kmt_event);
 	void *p = NULL;
+	int best = -1;
 
 	if (bytes < EV_LARGE)
-		return kmb_xmalloc(bytes);
+		return kmb_xmalloc(bytes ? bytes : 1);
 	pthread_mutex_lock(&ev_spare.lock);
-	if (ev_spare.p && ev_spare.bytes >= bytes) {
-		p = ev_spare.p;
-		ev_spare.p = NULL;
+	for (int i = 0; i < EV_SPARES; i++)
+		if (ev_spare.s[i].p && ev_spare.s[i].bytes >= bytes &&
+		    (best < 0 || ev_spare.s[i].bytes < ev_spare.s[best].bytes))
+			best = i;
+	if (best >= 0) {
+		p = ev_spare.s[best].p;
+		ev_spare.s[best].p = NULL;
 	}
 	pthread_mutex_unlock(&ev_spare.lock);
 	if (p)
@@ -948,25 +959,43 @@ struct kmt_event *kmt_alloc_events(size_t n)
 	p = aligned_alloc(2u << 20, bytes);
 	if (!p)
 		return kmb_xmalloc(bytes);
-	madvise(p, bytes, MADV_HUGEPAGE);
+	if (huge)
+		madvise(p, bytes, MADV_HUGEPAGE);
 	return p;
 }
 
-void kmt_free_events(struct kmt_event *ev, size_t n)
+/* Free @p of @bytes, keeping the EV_SPARES largest for reuse. */
+static void big_free(void *p, size_t bytes)
 {
-	size_t bytes = n * sizeof(*ev);
-	void *old = ev;
+	void *old = p;
 
-	if (ev && bytes >= EV_LARGE) {
+	if (p && bytes >= EV_LARGE) {
+		int k = 0;
+
 		pthread_mutex_lock(&ev_spare.lock);
-		if (!ev_spare.p || ev_spare.bytes < bytes) {
-			old = ev_spare.p;
-			ev_spare.p = ev;
-			ev_spare.bytes = bytes;
+		for (int i = 1; i < EV_SPARES; i++)
+			if (!ev_spare.s[i].p ||
+			    (ev_spare.s[k].p &&
+			     ev_spare.s[i].bytes < ev_spare.s[k].bytes))
+				k = i;
+		if (!ev_spare.s[k].p || ev_spare.s[k].bytes < bytes) {
+			old = ev_spare.s[k].p;
+			ev_spare.s[k].p = p;
+			ev_spare.s[k].bytes = bytes;
 		}
 		pthread_mutex_unlock(&ev_spare.lock);
 	}
 	free(old);
+}
+
+struct kmt_event *kmt_alloc_events(size_t n)
+{
+	return big_alloc((n ? n : 1) * sizeof(struct kmt_event), true);
+}
+
+void kmt_free_events(struct kmt_event *ev, size_t n)
+{
+	big_free(ev, n * sizeof(*ev));
 }
 
 bool kmt_is_kmt(const void *buf, size_t len)
@@ -1177,14 +1206,24 @@ struct dcpu {
 	uint32_t gen, pid;
 };
 
-/* one decoding thread */
+/* the predicted record of a (site, space): an index in dec.rec */
+struct dpred {
+	uint32_t gen, rec;
+};
+
+/*
+ * One decoder's state.  Decoders are kept in a pool and reused by later
+ * decodes: their tables are warm, and a table entry belongs to the block
+ * whose number (gen, never reset) it carries.
+ */
 struct dec {
-	struct dec_job *job;
 	struct cstate s;	/* gen, and the vm events' predictions */
-	struct pred *tab;	/* [nstr * 8] */
-	struct dsite *site;	/* [nstr] */
+	uint32_t nstr;		/* strings the tables below have room for */
+	struct dpred *tab;	/* [nstr * 8] */
+	struct dsite *site;	/* [nstr + 1] */
 	struct dobj *obj;	/* [KMT_BLOCK_EVENTS] */
 	struct dcpu *cpu;	/* [MAX_CPUS] */
+	struct kmt_crec *rec;	/* [KMT_BLOCK_EVENTS]: records (full form) */
 	uint8_t *zbuf;		/* the raw stream, RD_PAD zeros after it */
 	size_t zcap;
 #if HAVE_ZSTD
@@ -1192,57 +1231,212 @@ struct dec {
 #endif
 	uint32_t max_cpu;
 	uint8_t tinfo[KMT_EV_NR];
+	uint8_t fast[256];	/* by first byte: tinfo of the common shape */
 	uint64_t by_type[KMT_EV_NR];
 };
 
-/* Last pid on @cpu in this block (0 when none). */
-static inline uint32_t dec_pid(const struct dec *d, uint16_t cpu,
-			       uint32_t gen)
+/* where a block's events go: the full or the compact form */
+struct dec_out {
+	struct kmt_event *ev;	/* full form, or NULL */
+	struct kmt_cev *cev;	/* compact form */
+	uint64_t *ts;		/* compact form's timestamps, or NULL */
+	struct kmt_crec *rec;	/* the block's records */
+	uint32_t rec_base;	/* index of rec[0] in the trace's records */
+};
+
+/*
+ * Write memory event @i (its record: @rec[@ri]) in the form asked (@o: a
+ * copy in the caller's locals, as the stores here may alias anything).
+ */
+static __attribute__((always_inline)) inline void
+emit_mem(const struct dec_out o, uint32_t i, uint64_t ts, uint32_t obj,
+	 uint16_t cpu, unsigned int type, unsigned int flags, uint32_t pid,
+	 uint32_t site, const struct kmt_crec *rec, uint32_t ri,
+	 unsigned int acpu, const bool compact)
 {
-	return d->cpu[cpu].gen == gen ? d->cpu[cpu].pid : 0;
+	if (compact) {
+		/* as struct kmt_cev, in two stores */
+		uint64_t w[2] = {
+			obj | (uint64_t)(o.rec_base + ri) << 32,
+			cpu | type << 16 | flags << 24 | (uint64_t)acpu << 32 };
+
+		memcpy(&o.cev[i], w, sizeof(w));
+		if (o.ts)
+			o.ts[i] = ts;
+	} else {
+		struct kmt_event *ev = &o.ev[i];
+
+		ev->ts = ts;
+		ev->obj = obj;
+		ev->cpu = cpu;
+		ev->type = (uint8_t)type;
+		ev->flags = (uint8_t)flags;
+		ev->pid = pid;
+		ev->site = site;
+		ev->u.mem = rec[ri].mem.m;
+		ev->u.mem.alloc_cpu = (uint16_t)acpu;
+	}
+}
+
+/*
+ * note_sites(): after memory event (@kind, @obj, @site), the successor
+ * of the last site and what an object of the block was allocated at or
+ * freed from.  *@last_site is the previous memory event's site, or nstr
+ * (the table's spare entry) at the start of a block.
+ */
+static __attribute__((always_inline)) inline void
+note_mem(struct dsite *dsite, struct dobj *dobj, uint32_t *last_site,
+	 uint32_t site, uint32_t obj, unsigned int kind, uint32_t first_obj,
+	 uint32_t lim, uint32_t gen)
+{
+	uint32_t k;
+
+	dsite[*last_site].succ = site;
+	dsite[*last_site].sgen = gen;
+	*last_site = site;
+	if (obj != KMT_OBJ_NONE && obj >= first_obj &&
+	    (k = obj - first_obj) < lim) {
+		if (kind == KMT_KIND_ALLOC) {
+			dobj[k] = (struct dobj){ gen, site };
+		} else if (kind == KMT_KIND_FREE && dobj[k].gen == gen) {
+			struct dsite *ds = &dsite[dobj[k].site];
+
+			ds->fsite = site;
+			ds->fgen = gen;
+		}
+	}
 }
 
 /*
  * Decode block @b's raw stream [@p, @e) (RD_PAD zero bytes after @e) into
- * @out; @b->end_obj is the next new object id after it.  0, or -1 when the
- * stream is inconsistent.  The same predictions as encode_event()'s, with
- * the decoder's own tables.
+ * @o (@compact: which form; a constant, so each form gets its own copy of
+ * the loop); @b->end_obj is the next new object id after it, @o->rec[0,
+ * *nrec) its records.  0, or -1 when the stream is inconsistent.  The same
+ * predictions as encode_event()'s, with the decoder's own tables.
+ *
+ * A memory event's record is its predicted record (the table entry of
+ * its site and space), or, when the event says which fields differ, a
+ * new record made from that one; a record is made blank for a predictor
+ * not set yet in the block.  Every event adds at most one record.
  */
-static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
-			struct blk *b, struct kmt_event *out)
+static __attribute__((always_inline)) inline int
+decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
+	       struct blk *b, const struct dec_out *po, uint32_t *nrec_out,
+	       const bool compact)
 {
+	const struct dec_out o = *po;
 	struct cstate *s = &d->s;
 	const uint32_t gen = s->gen, nstr = s->nstr;
 	const uint32_t first_obj = b->first_obj, lim = b->lim;
 	const uint64_t mul = (uint64_t)unit_ns[b->unit];
+	struct kmt_event *out = o.ev;
+	struct kmt_crec *rec = o.rec;
+	const uint32_t n = b->n;
+	/* the tables in locals: the byte stores below may alias anything,
+	 * and the loop would load them again after each */
+	struct dpred *const tab = d->tab;
+	struct dsite *const dsite = d->site;
+	struct dobj *const dobj = d->obj;
+	struct dcpu *const dcpu = d->cpu;
+	const uint8_t *const tinfo = d->tinfo, *const fast = d->fast;
+	uint64_t *const by_type = d->by_type;
 	uint64_t ts = b->first_ts, v;
-	uint32_t next_obj = first_obj, pid = 0, last_site = UINT32_MAX;
-	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1;
+	uint32_t next_obj = first_obj, pid = 0, last_site = nstr;
+	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1, nrec = 0;
 	uint16_t cpu = 0;
 
-	for (uint32_t i = 0; i < b->n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		unsigned int b0 = *p++, type = b0 & B0_ESCAPE, x = 0;
-		unsigned int ti, kind, flags = 0;
-		uint32_t obj = KMT_OBJ_NONE;
+		unsigned int ti = fast[b0], kind, flags = 0, acpu = 0;
+		uint32_t obj = KMT_OBJ_NONE, ri = 0;
 
+		/*
+		 * The common shape first: a memory event of a type < 31
+		 * with neither the X byte nor a record of its own (the
+		 * general path below does the same for these).
+		 */
+		if (likely(ti)) {
+			uint32_t site, k;
+			bool known = false;
+
+			kind = ti & TI_KIND;
+			if (!(b0 & B0_T0))
+				ts += (uint64_t)unzigzag(fv(&p, e)) * mul;
+			if (kind == KMT_KIND_FREE) {
+				v = fv(&p, e);
+				if (v > next_obj)
+					return -1;
+				if (v) {
+					obj = next_obj - (uint32_t)v;
+					if (obj >= first_obj &&
+					    (k = obj - first_obj) < lim &&
+					    dobj[k].gen == gen &&
+					    dsite[dobj[k].site].fgen == gen) {
+						site = dsite[dobj[k].site].fsite;
+						known = true;
+					}
+				}
+			}
+			if (!known) {
+				if (dsite[last_site].sgen == gen) {
+					site = dsite[last_site].succ;
+				} else {
+					v = fv(&p, e);
+					if (v >= nstr)
+						return -1;
+					site = (uint32_t)v;
+				}
+			}
+			{
+				struct dpred *pr =
+					&tab[(size_t)site * 8 + TI_SPACE(ti)];
+
+				if (unlikely(pr->gen != gen)) {
+					rec[nrec] = (struct kmt_crec){
+						.mem.m.node = KMT_NODE_NONE,
+						.mem.site = site };
+					*pr = (struct dpred){ gen, nrec++ };
+				}
+				ri = pr->rec;
+			}
+			flags = rec[ri].mem.flags;
+			if (kind == KMT_KIND_ALLOC) {
+				if (!(flags & KMT_F_FAILED)) {
+					obj = next_obj;
+					if (obj == UINT32_MAX - 1)
+						return -1;
+					next_obj++;
+				}
+			} else if (obj != KMT_OBJ_NONE) {
+				acpu = cpu;
+			}
+			emit_mem(o, i, ts, obj, cpu, type, flags, pid, site,
+				 rec, ri, acpu, compact);
+			note_mem(dsite, dobj, &last_site, site, obj, kind,
+				 first_obj, lim, gen);
+			if (unlikely(p > e))
+				return -1;
+			by_type[type]++;
+			continue;
+		}
 		if (unlikely(type == B0_ESCAPE))
 			type = *p++;
 		if (unlikely(type == KMT_EV_NONE || type >= KMT_EV_NR))
 			return -1;
-		ti = d->tinfo[type];
+		ti = tinfo[type];
 		kind = ti & TI_KIND;
 		if (b0 & B0_X) {
 			x = *p++;
 			if (x & X_CPU_INLINE) {
 				cpu = x & 0x7f;
-				pid = dec_pid(d, cpu, gen);
+				pid = dcpu[cpu].gen == gen ? dcpu[cpu].pid : 0;
 				x = 0;
 			} else if (x & X_CPU) {
 				v = fv(&p, e);
 				if (v >= MAX_CPUS)
 					return -1;
 				cpu = (uint16_t)v;
-				pid = dec_pid(d, cpu, gen);
+				pid = dcpu[cpu].gen == gen ? dcpu[cpu].pid : 0;
 			}
 			if (cpu >= max_cpu)
 				max_cpu = cpu + 1u;
@@ -1251,7 +1445,7 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				if (v > UINT32_MAX)
 					return -1;
 				pid = (uint32_t)v;
-				d->cpu[cpu] = (struct dcpu){ gen, pid };
+				dcpu[cpu] = (struct dcpu){ gen, pid };
 			}
 			if (x & X_FLAGS)
 				flags = *p++;
@@ -1265,9 +1459,8 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			obj = v ? (uint32_t)(v - 1) : KMT_OBJ_NONE;
 		}
 		if (ti & TI_MEM) {
-			struct pred *pr, base = { .m.node = KMT_NODE_NONE };
+			struct dpred *pr;
 			uint32_t site = 0, k;
-			unsigned int acpu;
 			bool known = false;
 
 			if (kind == KMT_KIND_FREE && !(x & X_OBJ)) {
@@ -1281,8 +1474,8 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			if (kind == KMT_KIND_FREE && obj != KMT_OBJ_NONE &&
 			    obj >= first_obj && obj < next_obj &&
 			    (k = obj - first_obj) < lim &&
-			    d->obj[k].gen == gen) {
-				const struct dsite *ds = &d->site[d->obj[k].site];
+			    dobj[k].gen == gen) {
+				const struct dsite *ds = &dsite[dobj[k].site];
 
 				if (ds->fgen == gen) {
 					site = ds->fsite;
@@ -1290,9 +1483,8 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				}
 			}
 			/* ... else what followed the last site */
-			if (!known && last_site < nstr &&
-			    d->site[last_site].sgen == gen) {
-				site = d->site[last_site].succ;
+			if (!known && dsite[last_site].sgen == gen) {
+				site = dsite[last_site].succ;
 				known = true;
 			}
 			if (!known || (x & X_SITE)) {
@@ -1301,59 +1493,73 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 					return -1;
 				site = (uint32_t)v;
 			}
-			pr = &d->tab[(size_t)site * 8 + TI_SPACE(ti)];
-			if (pr->gen == gen)
-				base = *pr;
+			pr = &tab[(size_t)site * 8 + TI_SPACE(ti)];
+			ri = pr->gen == gen ? pr->rec : UINT32_MAX;
 			if (!(b0 & B0_P)) {
 				unsigned int diff = *p++;
+				struct kmt_crec base;
 
 				if (!diff)
 					return -1;
+				if (ri != UINT32_MAX)
+					base = rec[ri];
+				else
+					base = (struct kmt_crec){
+						.mem.m.node = KMT_NODE_NONE,
+						.mem.site = site };
 				if (diff & REC_FLAGS)
-					base.flags = *p++;
+					base.mem.flags = *p++;
 				if (diff & REC_REQ) {
 					v = fv(&p, e);
 					if (v > UINT32_MAX)
 						return -1;
-					base.m.bytes_req = (uint32_t)v;
+					base.mem.m.bytes_req = (uint32_t)v;
 				}
 				if (diff & REC_ALLOC) {
-					int64_t a = (int64_t)base.m.bytes_req +
-						    unzigzag(fv(&p, e));
+					int64_t a = (int64_t)base.mem.m.bytes_req
+						    + unzigzag(fv(&p, e));
 
 					if (a < 0 || a > (int64_t)UINT32_MAX)
 						return -1;
-					base.m.bytes_alloc = (uint32_t)a;
+					base.mem.m.bytes_alloc = (uint32_t)a;
 				}
 				if (diff & REC_GFP) {
 					v = fv(&p, e);
 					if (v > UINT32_MAX)
 						return -1;
-					base.m.gfp = (uint32_t)v;
+					base.mem.m.gfp = (uint32_t)v;
 				}
 				if (diff & REC_CACHE) {
 					v = fv(&p, e);
 					if (v >= nstr)
 						return -1;
-					base.m.cache = (uint32_t)v;
+					base.mem.m.cache = (uint32_t)v;
 				}
 				if (diff & REC_NODE) {
 					v = fv(&p, e);
 					if (v > 0xffff)
 						return -1;
-					base.m.node = (int16_t)((uint16_t)v - 1);
+					base.mem.m.node =
+						(int16_t)((uint16_t)v - 1);
 				}
 				if (diff & REC_ORDER)
-					base.m.order = *p++;
+					base.mem.m.order = *p++;
 				if (diff & REC_MT)
-					base.m.migratetype = *p++;
-				base.gen = gen;
-				*pr = base;
+					base.mem.m.migratetype = *p++;
+				ri = nrec++;
+				rec[ri] = base;
+				*pr = (struct dpred){ gen, ri };
+			} else if (unlikely(ri == UINT32_MAX)) {
+				/* predicted, but nothing known: blank */
+				ri = nrec++;
+				rec[ri] = (struct kmt_crec){
+					.mem.m.node = KMT_NODE_NONE,
+					.mem.site = site };
+				*pr = (struct dpred){ gen, ri };
 			}
-			/* (a record as predicted leaves the predictor as it
-			 * was: the same, or unset and read as blank) */
+			flags = rec[ri].mem.flags;
 			if (kind == KMT_KIND_ALLOC && !(x & X_OBJ) &&
-			    !(base.flags & KMT_F_FAILED))
+			    !(flags & KMT_F_FAILED))
 				obj = next_obj;
 			if (x & X_ACPU) {
 				v = fv(&p, e);
@@ -1364,32 +1570,10 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 				acpu = kind == KMT_KIND_FREE &&
 				       obj != KMT_OBJ_NONE ? cpu : 0;
 			}
-			out[i] = (struct kmt_event){
-				.ts = ts, .obj = obj, .cpu = cpu,
-				.type = (uint8_t)type, .flags = base.flags,
-				.pid = pid, .site = site,
-				.u.mem = base.m,
-			};
-			out[i].u.mem.alloc_cpu = (uint16_t)acpu;
-			/* note_sites() */
-			if (last_site < nstr) {
-				d->site[last_site].succ = site;
-				d->site[last_site].sgen = gen;
-			}
-			last_site = site;
-			if (obj != KMT_OBJ_NONE && obj >= first_obj &&
-			    (k = obj - first_obj) < lim) {
-				if (kind == KMT_KIND_ALLOC) {
-					d->obj[k] = (struct dobj){ gen, site };
-				} else if (kind == KMT_KIND_FREE &&
-					   d->obj[k].gen == gen) {
-					struct dsite *ds =
-						&d->site[d->obj[k].site];
-
-					ds->fsite = site;
-					ds->fgen = gen;
-				}
-			}
+			emit_mem(o, i, ts, obj, cpu, type, flags, pid, site,
+				 rec, ri, acpu, compact);
+			note_mem(dsite, dobj, &last_site, site, obj, kind,
+				 first_obj, lim, gen);
 		} else {
 			uint64_t vv[3];
 			unsigned int diff = (b0 & B0_P) ? 0 : *p++;
@@ -1412,12 +1596,21 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 			if (!rss && (diff & 4))
 				vv[2] += (uint64_t)unzigzag(fv(&p, e));
 			vm_done(s, type, va, vl, vv);
-			out[i] = (struct kmt_event){
-				.ts = ts, .obj = obj, .cpu = cpu,
-				.type = (uint8_t)type, .flags = (uint8_t)flags,
-				.pid = pid,
-				.u.vm = { vv[0], vv[1], vv[2] },
-			};
+			if (!compact) {
+				out[i] = (struct kmt_event){
+					.ts = ts, .obj = obj, .cpu = cpu,
+					.type = (uint8_t)type,
+					.flags = (uint8_t)flags,
+					.pid = pid,
+					.u.vm = { vv[0], vv[1], vv[2] },
+				};
+			} else {
+				ri = nrec++;
+				rec[ri] = (struct kmt_crec){
+					.vm = { vv[0], vv[1], vv[2], pid } };
+				emit_mem(o, i, ts, obj, cpu, type, flags, pid,
+					 0, rec, ri, 0, true);
+			}
 		}
 		/* (a vm event's obj is a payload: an mmap's file offset) */
 		if (obj != KMT_OBJ_NONE && obj >= next_obj) {
@@ -1432,23 +1625,40 @@ static int decode_block(struct dec *d, const uint8_t *p, const uint8_t *e,
 		if (unlikely(p > e))
 			return -1;
 		/* what kmt_trace_finish() counts, without a second pass */
-		d->by_type[type]++;
+		by_type[type]++;
 	}
 	if (p != e)
 		return -1;
 	b->end_obj = next_obj;
 	if (b->n)
 		d->max_cpu = max_cpu;
+	*nrec_out = nrec;
 	return 0;
+}
+
+static int __attribute__((noinline))
+decode_block_full(struct dec *d, const uint8_t *p, const uint8_t *e,
+		  struct blk *b, const struct dec_out *o, uint32_t *nrec)
+{
+	return decode_block_t(d, p, e, b, o, nrec, false);
+}
+
+static int __attribute__((noinline))
+decode_block_compact(struct dec *d, const uint8_t *p, const uint8_t *e,
+		     struct blk *b, const struct dec_out *o, uint32_t *nrec)
+{
+	return decode_block_t(d, p, e, b, o, nrec, true);
 }
 
 struct dec_job {
 	struct blk *blk;
 	uint32_t nblk, nstr;
-	struct kmt_event *ev;
+	struct kmt_event *ev;		/* the full form, or */
+	struct kmt_cev *cev;		/* the compact one */
+	uint64_t *ts;			/* (compact, when asked) */
+	struct kmt_crec *rec;		/* (compact) */
 	_Atomic uint32_t next;		/* next block to take */
 	_Atomic uint32_t first_bad;	/* lowest failed block (or nblk) */
-	struct dec *dec;		/* [threads] */
 };
 
 static unsigned int decode_threads_set;	/* 0: as many as CPUs online */
@@ -1480,9 +1690,13 @@ static unsigned int decode_threads(uint32_t nblk)
 	return n < nblk ? n : (nblk ? nblk : 1);
 }
 
-static enum blk_err decode_one(struct dec *d, struct blk *b,
-			       struct kmt_event *out)
+static enum blk_err decode_one(struct dec *d, const struct dec_job *job,
+			       struct blk *b)
 {
+	struct dec_out o = { 0 };
+	uint32_t nrec = 0;
+	int rc;
+
 	if (b->raw_len + RD_PAD > d->zcap) {
 		d->zcap = b->raw_len + RD_PAD;
 		free(d->zbuf);
@@ -1502,58 +1716,127 @@ static enum blk_err decode_one(struct dec *d, struct blk *b,
 		memcpy(d->zbuf, b->payload, b->raw_len);
 	}
 	memset(d->zbuf + b->raw_len, 0, RD_PAD);
-	/* a new block: what the vm predictions knew is stale (the rest of
-	 * the coder state is decode_block()'s own, with b->lim slots for the
+	/* a new block: what the tables knew is stale (b->lim slots for the
 	 * sites of new objects, as the encoder's table then had) */
 	d->s.gen++;
-	if (decode_block(d, d->zbuf, d->zbuf + b->raw_len, b, out))
-		return BLK_BAD_DATA;
-	return BLK_OK;
+	if (job->ev) {
+		/* records only as the predictions' store */
+		o.ev = job->ev + b->out;
+		o.rec = d->rec;
+		rc = decode_block_full(d, d->zbuf, d->zbuf + b->raw_len, b,
+				       &o, &nrec);
+	} else {
+		/* a block makes at most one record an event: its records
+		 * go where its events are in the trace's record array */
+		o.cev = job->cev + b->out;
+		o.ts = job->ts ? job->ts + b->out : NULL;
+		o.rec = job->rec + b->out;
+		o.rec_base = (uint32_t)b->out;
+		rc = decode_block_compact(d, d->zbuf, d->zbuf + b->raw_len,
+					  b, &o, &nrec);
+	}
+	return rc ? BLK_BAD_DATA : BLK_OK;
 }
 
-static void dec_init(struct dec *d, struct dec_job *job)
+/* ---- the pool of decoders ---- */
+
+static struct {
+	pthread_mutex_t lock;
+	struct dec *d[16];
+	unsigned int nr;
+} dec_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* A decoder from the pool (or a new one) with tables for @nstr strings. */
+static struct dec *dec_get(uint32_t nstr)
 {
-	memset(d, 0, sizeof(*d));
-	d->job = job;
-	d->tab = kmb_xcalloc((size_t)job->nstr * 8, sizeof(*d->tab));
-	d->site = kmb_xcalloc(job->nstr, sizeof(*d->site));
-	d->obj = kmb_xcalloc(KMT_BLOCK_EVENTS, sizeof(*d->obj));
-	d->cpu = kmb_xcalloc(MAX_CPUS, sizeof(*d->cpu));
-	cstate_init(&d->s, job->nstr);
+	struct dec *d = NULL;
+
+	pthread_mutex_lock(&dec_pool.lock);
+	if (dec_pool.nr)
+		d = dec_pool.d[--dec_pool.nr];
+	pthread_mutex_unlock(&dec_pool.lock);
+	if (!d) {
+		d = kmb_xcalloc(1, sizeof(*d));
+		d->obj = kmb_xcalloc(KMT_BLOCK_EVENTS, sizeof(*d->obj));
+		d->cpu = kmb_xcalloc(MAX_CPUS, sizeof(*d->cpu));
+		d->rec = kmb_xmalloc(KMT_BLOCK_EVENTS * sizeof(*d->rec));
+		d->s.vmh = kmb_xcalloc(1u << VMH_BITS, sizeof(*d->s.vmh));
 #if HAVE_ZSTD
-	d->zctx = ZSTD_createDCtx();
-	if (!d->zctx)
-		kmb_die(KMB_EX_SOFTWARE, "out of memory (zstd context)");
+		d->zctx = ZSTD_createDCtx();
+		if (!d->zctx)
+			kmb_die(KMB_EX_SOFTWARE, "out of memory (zstd context)");
 #endif
-	/* (kind_of() and space_bits() read kind_tab: set up before) */
-	for (unsigned int t = 0; t < KMT_EV_NR; t++)
-		d->tinfo[t] = (uint8_t)(kind_of(t) | (is_mem(t) ? TI_MEM : 0) |
-					space_bits(t) << 3);
+		/* (kind_of() and space_bits() read kind_tab: set up before) */
+		for (unsigned int t = 0; t < KMT_EV_NR; t++)
+			d->tinfo[t] = (uint8_t)(kind_of(t) |
+						(is_mem(t) ? TI_MEM : 0) |
+						space_bits(t) << 3);
+		/* a memory event, no escape, no X byte, record predicted */
+		for (unsigned int b0 = 0; b0 < 256; b0++) {
+			unsigned int t = b0 & B0_ESCAPE;
+
+			if (t < B0_ESCAPE && t < KMT_EV_NR && is_mem(t) &&
+			    !(b0 & B0_X) && (b0 & B0_P))
+				d->fast[b0] = d->tinfo[t];
+		}
+	}
+	if (nstr > d->nstr) {
+		/* new entries have gen 0: no block's */
+		free(d->tab);
+		free(d->site);
+		d->tab = kmb_xcalloc((size_t)nstr * 8, sizeof(*d->tab));
+		/* (and a spare entry: the last site at a block's start) */
+		d->site = kmb_xcalloc(nstr + 1, sizeof(*d->site));
+		d->nstr = nstr;
+	}
+	/* (the vm predictions need only gen, vm and vmh of the state) */
+	d->s.nstr = nstr;
+	d->max_cpu = 0;
+	memset(d->by_type, 0, sizeof(d->by_type));
+	return d;
 }
 
-static void dec_free(struct dec *d)
+static void dec_destroy(struct dec *d)
 {
-	cstate_free(&d->s);
 	free(d->tab);
 	free(d->site);
 	free(d->obj);
 	free(d->cpu);
+	free(d->rec);
+	free(d->s.vmh);
 	free(d->zbuf);
 #if HAVE_ZSTD
 	ZSTD_freeDCtx(d->zctx);
 #endif
+	free(d);
 }
+
+static void dec_put(struct dec *d)
+{
+	pthread_mutex_lock(&dec_pool.lock);
+	if (dec_pool.nr < 16) {
+		dec_pool.d[dec_pool.nr++] = d;
+		d = NULL;
+	}
+	pthread_mutex_unlock(&dec_pool.lock);
+	if (d)
+		dec_destroy(d);
+}
+
+struct dec_thread {
+	struct dec_job *job;
+	struct dec *d;
+};
 
 static void *decode_worker(void *arg)
 {
-	struct dec *d = arg;
-	struct dec_job *job = d->job;
+	struct dec_thread *w = arg;
+	struct dec_job *job = w->job;
 
 	for (;;) {
 		uint32_t i = atomic_fetch_add_explicit(&job->next, 1,
 						       memory_order_relaxed);
 		struct blk *b;
-
 		uint32_t bad;
 
 		/* blocks after a bad one need not be decoded */
@@ -1561,7 +1844,7 @@ static void *decode_worker(void *arg)
 					      memory_order_relaxed))
 			break;
 		b = &job->blk[i];
-		b->err = (uint8_t)decode_one(d, b, job->ev + b->out);
+		b->err = (uint8_t)decode_one(w->d, job, b);
 		if (!b->err)
 			continue;
 		bad = atomic_load_explicit(&job->first_bad,
@@ -1575,27 +1858,43 @@ static void *decode_worker(void *arg)
 	return NULL;
 }
 
-/* Decode every block of @job on @nthr threads (this one included). */
-static void decode_all(struct dec_job *job, unsigned int nthr)
+/*
+ * Decode every block of @job on @nthr threads (this one included); their
+ * counts go to @by_type and @max_cpu.
+ */
+static void decode_all(struct dec_job *job, unsigned int nthr,
+		       uint64_t *by_type, uint32_t *max_cpu)
 {
 	pthread_t tid[16];
+	struct dec_thread w[16];
 	unsigned int started = 1;
 
-	job->dec = kmb_xcalloc(nthr, sizeof(*job->dec));
 	for (unsigned int i = 0; i < nthr; i++)
-		dec_init(&job->dec[i], job);
+		w[i] = (struct dec_thread){ job, dec_get(job->nstr) };
 	for (unsigned int i = 1; i < nthr; i++) {
-		if (pthread_create(&tid[i], NULL, decode_worker, &job->dec[i]))
+		if (pthread_create(&tid[i], NULL, decode_worker, &w[i]))
 			break;	/* fewer threads: the rest is done here */
 		started++;
 	}
-	decode_worker(&job->dec[0]);
+	decode_worker(&w[0]);
 	for (unsigned int i = 1; i < started; i++)
 		pthread_join(tid[i], NULL);
+	for (unsigned int i = 0; i < nthr; i++) {
+		for (int k = 0; k < KMT_EV_NR; k++)
+			by_type[k] += w[i].d->by_type[k];
+		if (w[i].d->max_cpu > *max_cpu)
+			*max_cpu = w[i].d->max_cpu;
+		dec_put(w[i].d);
+	}
 }
 
-int kmt_decode(const void *buf, size_t len, const char *name,
-	       struct kmt_trace *t, struct kmt_error *err)
+/*
+ * Decode image @buf into @t: the full form into t->ev, or, with @c, the
+ * compact form into @c (t is &c->t then; @cflags: KMT_C_*).
+ */
+static int decode(const void *buf, size_t len, const char *name,
+		  struct kmt_trace *t, struct kmt_ctrace *c,
+		  unsigned int cflags, struct kmt_error *err)
 {
 	struct rd r = { buf, (const uint8_t *)buf + len, false };
 	struct rd h;
@@ -1605,7 +1904,6 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	struct dec_job job = { 0 };
 	size_t cap = 0;
 	uint32_t nblk = 0, max_cpu = 0, next_obj = 0, lim = 0;
-	unsigned int nthr = 0;
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -1697,7 +1995,23 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 		}
 		cap = (size_t)total;
 		nblk = nb;
-		t->ev = kmt_alloc_events(cap);
+		if (!c) {
+			t->ev = kmt_alloc_events(cap);
+		} else if (cap > UINT32_MAX) {
+			rc = fail(err, name, "too many events for the "
+				  "compact form");
+			goto out;
+		} else {
+			c->ev = big_alloc((cap ? cap : 1) * sizeof(*c->ev),
+					  true);
+			/* (records: only the pages written are touched) */
+			c->rec = big_alloc((cap ? cap : 1) * sizeof(*c->rec),
+					   false);
+			if (cflags & KMT_C_TS)
+				c->ts = big_alloc((cap ? cap : 1) *
+						  sizeof(*c->ts), true);
+			c->cap = cap;
+		}
 	}
 	/* the blocks' headers, in file order */
 	job.blk = kmb_xcalloc(nblk ? nblk : 1, sizeof(*job.blk));
@@ -1747,9 +2061,13 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 	}
 	job.nstr = nstr;
 	job.ev = t->ev;
+	if (c) {
+		job.cev = c->ev;
+		job.ts = c->ts;
+		job.rec = c->rec;
+	}
 	job.first_bad = nblk;
-	nthr = decode_threads(nblk);
-	decode_all(&job, nthr);
+	decode_all(&job, decode_threads(nblk), t->by_type, &max_cpu);
 	for (uint32_t i = 0; i < nblk; i++) {
 		const struct blk *b = &job.blk[i];
 
@@ -1773,25 +2091,93 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 		}
 		next_obj = b->end_obj;
 	}
-	for (unsigned int i = 0; i < nthr; i++) {
-		const struct dec *d = &job.dec[i];
-
-		for (int k = 0; k < KMT_EV_NR; k++)
-			t->by_type[k] += d->by_type[k];
-		if (d->max_cpu > max_cpu)
-			max_cpu = d->max_cpu;
-	}
 	t->nr_objs = next_obj;
 	free(t->meta.format);
 	t->meta.format = kmb_xstrdup("kmt");
 	kmt_trace_finish_counted(t, max_cpu);
 out:
-	if (job.dec)
-		for (unsigned int i = 0; i < nthr; i++)
-			dec_free(&job.dec[i]);
-	free(job.dec);
 	free(job.blk);
-	if (rc)
-		kmt_trace_free(t);
+	if (rc) {
+		if (c)
+			kmt_ctrace_free(c);
+		else
+			kmt_trace_free(t);
+	}
 	return rc;
+}
+
+int kmt_decode(const void *buf, size_t len, const char *name,
+	       struct kmt_trace *t, struct kmt_error *err)
+{
+	return decode(buf, len, name, t, NULL, 0, err);
+}
+
+int kmt_decode_compact(const void *buf, size_t len, const char *name,
+		       unsigned int flags, struct kmt_ctrace *c,
+		       struct kmt_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	return decode(buf, len, name, &c->t, c, flags, err);
+}
+
+void kmt_ctrace_free(struct kmt_ctrace *c)
+{
+	size_t cap = c->cap ? c->cap : 1;
+
+	if (c->ev)
+		big_free(c->ev, cap * sizeof(*c->ev));
+	if (c->rec)
+		big_free(c->rec, cap * sizeof(*c->rec));
+	if (c->ts)
+		big_free(c->ts, cap * sizeof(*c->ts));
+	kmt_trace_free(&c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+int kmt_ctrace_from(const struct kmt_trace *t, unsigned int flags,
+		    struct kmt_ctrace *c, struct kmt_error *err)
+{
+	void *img;
+	size_t len;
+	int rc = kmt_encode(t, &img, &len, err);
+
+	memset(c, 0, sizeof(*c));
+	if (rc) {
+		free(img);
+		return rc;
+	}
+	rc = kmt_decode_compact(img, len, "<memory>", flags, c, err);
+	free(img);
+	if (!rc) {
+		/* the source's own counts and format, not the image's */
+		c->t.counts = t->counts;
+		free(c->t.meta.format);
+		c->t.meta.format = kmb_xstrdup(t->meta.format ?
+					       t->meta.format : "text");
+	}
+	return rc;
+}
+
+void kmt_cev_expand(const struct kmt_ctrace *c, size_t i,
+		    struct kmt_event *out)
+{
+	const struct kmt_cev *e = &c->ev[i];
+	const struct kmt_crec *r = kmt_cev_rec(c, e);
+
+	memset(out, 0, sizeof(*out));
+	out->ts = c->ts ? c->ts[i] : 0;
+	out->obj = e->obj;
+	out->cpu = e->cpu;
+	out->type = e->type;
+	out->flags = e->flags;
+	if (!is_mem(e->type)) {
+		out->pid = r->vm.pid;
+		out->u.vm.addr = r->vm.addr;
+		out->u.vm.len = r->vm.len;
+		out->u.vm.arg = r->vm.arg;
+	} else {
+		out->site = r->mem.site;
+		out->u.mem = r->mem.m;
+		out->u.mem.alloc_cpu = e->alloc_cpu;
+	}
 }

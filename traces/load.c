@@ -579,8 +579,13 @@ int kmt_trace_load_mem(const char *buf, size_t len,
 	return 0;
 }
 
-int kmt_trace_load(const char *path, const struct kmt_opts *opts,
-		   struct kmt_trace *t, struct kmt_error *err)
+/*
+ * Load @path into @t, or with @c into the compact form (@t is &c->t then;
+ * a text trace is loaded whole, then encoded and decoded compactly).
+ */
+static int load(const char *path, const struct kmt_opts *opts,
+		struct kmt_trace *t, struct kmt_ctrace *c, unsigned int cflags,
+		struct kmt_error *err)
 {
 	const char *name = opts && opts->name ? opts->name : NULL;
 	struct kmt_input *in = kmb_xmalloc(sizeof(*in));
@@ -602,13 +607,16 @@ int kmt_trace_load(const char *path, const struct kmt_opts *opts,
 		size_t len;
 
 		rc = kmt_input_slurp(in, &data, &len, err);
-		if (!rc)
-			rc = kmt_decode(data, len, in->name, t, err);
-		else
+		if (rc)
 			rc = err->code;
+		else if (c)
+			rc = kmt_decode_compact(data, len, in->name, cflags, c,
+						err);
+		else
+			rc = kmt_decode(data, len, in->name, t, err);
 		kmt_input_close(in);
 		free(in);
-		if (rc)
+		if (rc && !c)
 			kmt_trace_free(t);
 		return rc;
 	}
@@ -625,5 +633,25 @@ int kmt_trace_load(const char *path, const struct kmt_opts *opts,
 	if (!t->meta.format)
 		t->meta.format = kmb_xstrdup("text");
 	kmt_trace_finish(t);
-	return 0;
+	if (c) {
+		struct kmt_trace full = *t;
+
+		rc = kmt_ctrace_from(&full, cflags, c, err);
+		kmt_trace_free(&full);
+	}
+	return rc;
+}
+
+int kmt_trace_load(const char *path, const struct kmt_opts *opts,
+		   struct kmt_trace *t, struct kmt_error *err)
+{
+	return load(path, opts, t, NULL, 0, err);
+}
+
+int kmt_ctrace_load(const char *path, const struct kmt_opts *opts,
+		    unsigned int flags, struct kmt_ctrace *c,
+		    struct kmt_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	return load(path, opts, &c->t, c, flags, err);
 }

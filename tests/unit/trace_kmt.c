@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the .kmt format: lossless round trip of every wild trace,
- * compactness on a regular trace, truncated and corrupted files, other
- * versions refused.
+ * compactness on a regular trace, other versions refused, several threads,
+ * truncated and corrupted files; the compact decoded form
+ * (kmt_decode_compact()) equals the full form field by field (but a
+ * memory event's pid, which it leaves out) on the corpus, the wild traces
+ * and a synthetic trace.
  */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "kmt/kmt.h"
+#include "kmt/synth.h"
 #include "kmt/trace.h"
 #include "util.h"
 
@@ -22,6 +27,87 @@ static bool same(const struct kmt_trace *a, const struct kmt_trace *b)
 		if (strcmp(a->strs.str[i], b->strs.str[i]))
 			return false;
 	return !a->nr_ev || !memcmp(a->ev, b->ev, a->nr_ev * sizeof(*a->ev));
+}
+
+/* Is memory event type @t (as the compact form has no pid for it)? */
+static bool is_mem_type(unsigned int t)
+{
+	return t >= KMT_EV_KMALLOC && t <= KMT_EV_PERCPU_FREE_PERCPU;
+}
+
+/*
+ * @c (decoded with KMT_C_TS when @ts) holds @a's events; returns the index
+ * of the first that differs, or @a->nr_ev.
+ */
+static size_t first_diff(const struct kmt_trace *a,
+			 const struct kmt_ctrace *c, bool ts)
+{
+	for (size_t i = 0; i < a->nr_ev; i++) {
+		struct kmt_event want = a->ev[i], got;
+
+		kmt_cev_expand(c, i, &got);
+		if (is_mem_type(want.type))
+			want.pid = 0;
+		if (!ts)
+			want.ts = 0;
+		if (memcmp(&want, &got, sizeof(want)))
+			return i;
+		/* the record says the same as the event */
+		if (is_mem_type(want.type) &&
+		    kmt_cev_rec(c, &c->ev[i])->mem.flags != c->ev[i].flags)
+			return i;
+	}
+	return a->nr_ev;
+}
+
+/*
+ * Encode @a, decode it in both forms on 1 and 3 threads, and compare
+ * everything; @what names it in failures.
+ */
+static void check_forms(const struct kmt_trace *a, const char *what)
+{
+	static const unsigned int nthr[] = { 1, 3 };
+	struct kmt_error err;
+	void *img;
+	size_t len;
+
+	if (kmt_encode(a, &img, &len, &err)) {
+		th_fail(__FILE__, __LINE__, "%s: %s", what, err.msg);
+		return;
+	}
+	for (size_t k = 0; k < sizeof(nthr) / sizeof(nthr[0]); k++) {
+		struct kmt_ctrace c, n;
+		size_t i;
+
+		kmt_set_decode_threads(nthr[k]);
+		if (kmt_decode_compact(img, len, "x.kmt", KMT_C_TS, &c, &err) ||
+		    kmt_decode_compact(img, len, "x.kmt", 0, &n, &err)) {
+			th_fail(__FILE__, __LINE__, "%s: %s", what, err.msg);
+			continue;
+		}
+		CHECK_EQ(c.t.nr_ev, a->nr_ev);
+		CHECK_EQ(c.t.nr_objs, a->nr_objs);
+		CHECK_EQ(c.t.nr_cpus, a->nr_cpus);
+		CHECK(!memcmp(c.t.by_type, a->by_type, sizeof(a->by_type)));
+		CHECK_EQ(c.t.strs.nr, a->strs.nr);
+		CHECK(c.ts != NULL);
+		CHECK(n.ts == NULL);
+		i = c.t.nr_ev == a->nr_ev ? first_diff(a, &c, true) : 0;
+		if (i < a->nr_ev)
+			th_fail(__FILE__, __LINE__,
+				"%s (%u threads): event %zu of %zu differs "
+				"(type %u)", what, nthr[k], i, a->nr_ev,
+				a->ev[i].type);
+		/* without timestamps: the same events otherwise */
+		if (n.t.nr_ev == a->nr_ev && first_diff(a, &n, false) <
+					     a->nr_ev)
+			th_fail(__FILE__, __LINE__, "%s: differs without ts",
+				what);
+		kmt_ctrace_free(&c);
+		kmt_ctrace_free(&n);
+	}
+	kmt_set_decode_threads(0);
+	free(img);
 }
 
 TEST(round_trip_wild_traces)
@@ -51,6 +137,8 @@ TEST(round_trip_wild_traces)
 			th_fail(__FILE__, __LINE__, "%s differs", de->d_name);
 		CHECK_EQ(b.counts.implicit_frees, a.counts.implicit_frees);
 		CHECK_EQ(b.meta.page_size, a.meta.page_size);
+		/* every event variant in the compact form too */
+		check_forms(&a, de->d_name);
 		kmt_trace_free(&b);
 		kmt_trace_free(&a);
 		free(img);
@@ -203,52 +291,6 @@ TEST(at_most_4_bytes_per_event)
 	free(img);
 }
 
-TEST(truncated_and_corrupted)
-{
-	struct kmt_opts opts = { .lenient = true };
-	struct kmt_trace a, b;
-	struct kmt_error err;
-	void *img;
-	size_t len;
-	int ok_after_flip = 0;
-
-	REQUIRE(kmt_trace_load(th_srcpath("tests/data/wild-traces/"
-					  "lore-stable__rostedt_2024__print_"
-					  "fields.txt"),
-			       &opts, &a, &err) == 0);
-	REQUIRE(kmt_encode(&a, &img, &len, &err) == 0);
-	for (size_t n = 0; n < len; n++) {
-		uint8_t *cut = kmb_xmalloc(n ? n : 1);
-
-		memcpy(cut, img, n);
-		if (kmt_decode(cut, n, "cut.kmt", &b, &err) == 0) {
-			th_fail(__FILE__, __LINE__, "truncated at %zu read", n);
-			kmt_trace_free(&b);
-		} else {
-			CHECK_EQ(err.code, KMB_EX_DATAERR);
-		}
-		free(cut);
-	}
-	CHECK(strstr(err.msg, "corrupt .kmt") != NULL);
-	for (size_t i = 0; i < len; i++) {
-		uint8_t *m = kmb_xmalloc(len);
-
-		memcpy(m, img, len);
-		m[i] ^= 0x5a;
-		if (kmt_decode(m, len, "flip.kmt", &b, &err) == 0) {
-			ok_after_flip++;
-			kmt_trace_free(&b);
-		} else {
-			CHECK_EQ(err.code, KMB_EX_DATAERR);
-		}
-		free(m);
-	}
-	/* a flip in the metadata text or the index may still decode */
-	CHECK(ok_after_flip < (int)len);
-	kmt_trace_free(&a);
-	free(img);
-}
-
 /* A file of another .kmt version is refused by name, not misread. */
 TEST(other_versions_refused)
 {
@@ -348,4 +390,151 @@ TEST(threads_decode_the_same)
 	kmt_set_decode_threads(0);
 	kmt_trace_free(&t);
 	free(p);
+}
+
+TEST(compact_equals_full_on_the_corpus)
+{
+	static const char *const names[] = {
+		"compile", "forkexec", "lifecycle", "mmap", "network", "tar",
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct kmt_trace a;
+		struct kmt_error err;
+		char path[512];
+
+		snprintf(path, sizeof(path), "traces/corpus/%s.trace.zst",
+			 names[i]);
+		if (kmt_trace_load(th_srcpath(path), NULL, &a, &err)) {
+			th_fail(__FILE__, __LINE__, "%s: %s", path, err.msg);
+			continue;
+		}
+		/* several blocks: the threads share them */
+		CHECK(a.nr_ev > 2 * KMT_ENC_BLOCK_EVENTS);
+		check_forms(&a, path);
+		kmt_trace_free(&a);
+		n++;
+	}
+	CHECK_EQ(n, 6);
+}
+
+TEST(compact_equals_full_on_a_synthetic_trace)
+{
+	struct kmt_trace like, a;
+	struct kmt_error err;
+
+	REQUIRE(kmt_trace_load(th_srcpath("traces/corpus/"
+					  "compile-tiny.trace.zst"),
+			       NULL, &like, &err) == 0);
+	REQUIRE(kmt_synth(&like, 300000, 7, &a, &err) == 0);
+	check_forms(&a, "synthetic");
+	kmt_trace_free(&a);
+	kmt_trace_free(&like);
+}
+
+/* kmt_ctrace_load() of a text trace and of its .kmt: the same events */
+TEST(compact_load_of_text_and_kmt)
+{
+	const char *path = th_srcpath("traces/corpus/lifecycle-tiny.trace.zst");
+	char tmp[] = "/tmp/kmbench-compact-XXXXXX";
+	struct kmt_trace a;
+	struct kmt_ctrace c, k;
+	struct kmt_error err;
+	int fd;
+
+	REQUIRE(kmt_trace_load(path, NULL, &a, &err) == 0);
+	REQUIRE(kmt_ctrace_load(path, NULL, KMT_C_TS, &c, &err) == 0);
+	CHECK_EQ(c.t.nr_ev, a.nr_ev);
+	CHECK(c.t.nr_ev == a.nr_ev && first_diff(&a, &c, true) == a.nr_ev);
+	CHECK(!strcmp(c.t.meta.format, a.meta.format));
+	CHECK_EQ(c.t.counts.events, a.counts.events);
+	fd = mkstemp(tmp);
+	REQUIRE(fd >= 0);
+	close(fd);
+	REQUIRE(kmt_write(&a, tmp, &err) == 0);
+	REQUIRE(kmt_ctrace_load(tmp, NULL, 0, &k, &err) == 0);
+	CHECK_EQ(k.t.nr_ev, a.nr_ev);
+	CHECK(k.t.nr_ev == a.nr_ev && first_diff(&a, &k, false) == a.nr_ev);
+	CHECK(!strcmp(k.t.meta.format, "kmt"));
+	unlink(tmp);
+	kmt_ctrace_free(&c);
+	kmt_ctrace_free(&k);
+	/* a missing file: the loader's error */
+	CHECK(kmt_ctrace_load("/nonexistent/x.kmt", NULL, 0, &k, &err) != 0);
+	CHECK(err.code != 0);
+	kmt_trace_free(&a);
+}
+
+/*
+ * Every truncation and every byte flipped: both decoders refuse every cut
+ * (exit 65), the compact one refuses exactly the flips kmt_decode()
+ * refuses, with the same code and message, and what both accept decodes
+ * to the same events.
+ */
+TEST(compact_truncated_and_corrupted)
+{
+	struct kmt_opts opts = { .lenient = true };
+	struct kmt_trace a, b;
+	struct kmt_ctrace c;
+	struct kmt_error err, cerr;
+	void *img;
+	size_t len;
+	int refused = 0;
+
+	REQUIRE(kmt_trace_load(th_srcpath("tests/data/wild-traces/"
+					  "lore-stable__rostedt_2024__print_"
+					  "fields.txt"),
+			       &opts, &a, &err) == 0);
+	REQUIRE(kmt_encode(&a, &img, &len, &err) == 0);
+	for (size_t n = 0; n < len; n++) {
+		uint8_t *cut = kmb_xmalloc(n ? n : 1);
+
+		memcpy(cut, img, n);
+		if (kmt_decode(cut, n, "cut.kmt", &b, &err) == 0) {
+			th_fail(__FILE__, __LINE__, "truncated at %zu read", n);
+			kmt_trace_free(&b);
+		} else {
+			CHECK_EQ(err.code, KMB_EX_DATAERR);
+		}
+		if (kmt_decode_compact(cut, n, "cut.kmt", KMT_C_TS, &c,
+				       &cerr) == 0) {
+			th_fail(__FILE__, __LINE__, "truncated at %zu read", n);
+			kmt_ctrace_free(&c);
+		} else {
+			CHECK_EQ(cerr.code, KMB_EX_DATAERR);
+		}
+		free(cut);
+	}
+	CHECK(strstr(err.msg, "corrupt .kmt") != NULL);
+	CHECK(strstr(cerr.msg, "corrupt .kmt") != NULL);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t *m = kmb_xmalloc(len);
+		int rf, rc;
+
+		memcpy(m, img, len);
+		m[i] ^= 0x5a;
+		rf = kmt_decode(m, len, "flip.kmt", &b, &err);
+		rc = kmt_decode_compact(m, len, "flip.kmt", KMT_C_TS, &c,
+					&cerr);
+		CHECK_EQ(rf, rc);
+		if (rf && rc && strcmp(err.msg, cerr.msg))
+			th_fail(__FILE__, __LINE__, "at %zu: '%s' vs '%s'", i,
+				err.msg, cerr.msg);
+		if (!rf && !rc && (b.nr_ev != c.t.nr_ev ||
+				   first_diff(&b, &c, true) < b.nr_ev))
+			th_fail(__FILE__, __LINE__, "flip at %zu: forms differ",
+				i);
+		if (!rf)
+			kmt_trace_free(&b);
+		if (!rc)
+			kmt_ctrace_free(&c);
+		refused += rc != 0;
+		free(m);
+	}
+	/* (flips in the metadata text or the index may still decode) */
+	printf("# %d of %zu flips refused\n", refused, len);
+	CHECK(refused > 0 && refused < (int)len);
+	kmt_trace_free(&a);
+	free(img);
 }

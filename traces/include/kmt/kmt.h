@@ -25,7 +25,16 @@
 #define KMT_MAGIC	"\x89KMT\r\n\x1a\n"
 #define KMT_MAGIC_LEN	8
 #define KMT_VERSION	2
-#define KMT_BLOCK_EVENTS 65536
+#define KMT_BLOCK_EVENTS 65536	/* the most events a block holds */
+/*
+ * Events per block the encoder writes: blocks decode in parallel, so
+ * smaller blocks share a trace of a few blocks out more evenly between
+ * the threads; each block starts its predictions afresh, so they cost
+ * some bytes (docs/trace-format.md, "Speed").
+ */
+#ifndef KMT_ENC_BLOCK_EVENTS
+#define KMT_ENC_BLOCK_EVENTS 16384
+#endif
 
 /* Does @buf (@len bytes available) start with the .kmt magic? */
 bool kmt_is_kmt(const void *buf, size_t len);
@@ -41,6 +50,102 @@ int kmt_decode(const void *buf, size_t len, const char *name,
  * same whatever the number.
  */
 void kmt_set_decode_threads(unsigned int n);
+
+/*
+ * The compact decoded form: 16 bytes an event instead of struct
+ * kmt_event's 48, for consumers that need neither every event's pid nor
+ * (unless asked) its timestamp, such as the replay image builder.
+ *
+ * The memory fields of a .kmt event are coded against a predicted record
+ * (the last one of the same call site, kind and address space in the
+ * block), and most events repeat it.  The compact decoder keeps those
+ * records in a table and each event names its record there: a memory
+ * event's flags, site and struct kmt_mem fields are its record's
+ * (kmt_mem.alloc_cpu is 0 in a record: the event's own is in struct
+ * kmt_cev); a vm event has a record of its own with its pid and u.vm
+ * values.  A block makes at most one record an event, and its records
+ * are where its events are in the record array (which has one slot an
+ * event; only the slots used are written, and the rest stay untouched).
+ * What the compact form leaves out: the pid of a memory event, and the
+ * timestamps unless KMT_C_TS is given.
+ */
+struct kmt_cev {
+	uint32_t obj;		/* as kmt_event.obj */
+	uint32_t rec;		/* index in kmt_ctrace.rec */
+	uint16_t cpu;
+	uint8_t type;		/* enum kmt_event_type */
+	uint8_t flags;		/* KMT_F_* */
+	uint16_t alloc_cpu;	/* memory events: kmt_mem.alloc_cpu */
+	uint16_t reserved;	/* 0 */
+};
+
+struct kmt_crec {
+	union {
+		struct {
+			struct kmt_mem m;	/* m.alloc_cpu is 0 */
+			uint32_t site;
+			uint8_t flags;
+			uint8_t pad[3];
+		} mem;
+		struct {
+			uint64_t addr, len, arg;
+			uint32_t pid;
+		} vm;
+	};
+};
+
+_Static_assert(sizeof(struct kmt_cev) == 16, "kmt_cev is 16 bytes");
+_Static_assert(sizeof(struct kmt_crec) == 32, "kmt_crec is 32 bytes");
+
+/*
+ * A whole trace in the compact form.  @t holds everything but the events
+ * (t.ev is NULL; t.nr_ev, counts, strings, metadata as kmt_decode() sets
+ * them).
+ */
+struct kmt_ctrace {
+	struct kmt_trace t;
+	struct kmt_cev *ev;	/* [t.nr_ev] */
+	struct kmt_crec *rec;	/* records: see above */
+	uint64_t *ts;		/* [t.nr_ev] with KMT_C_TS, else NULL */
+	size_t cap;		/* events the arrays have room for */
+};
+
+#define KMT_C_TS	0x01	/* kmt_decode_compact(): timestamps too */
+
+/* Decode a .kmt image into @c (@flags: KMT_C_*).  0, or exit code with
+ * @err (the same checks and errors as kmt_decode()). */
+int kmt_decode_compact(const void *buf, size_t len, const char *name,
+		       unsigned int flags, struct kmt_ctrace *c,
+		       struct kmt_error *err);
+
+/*
+ * Load a trace of any format into the compact form: a .kmt file is
+ * decoded straight into it, anything else is loaded (kmt_trace_load()),
+ * encoded and decoded.  0, or exit code with @err.
+ */
+int kmt_ctrace_load(const char *path, const struct kmt_opts *opts,
+		    unsigned int flags, struct kmt_ctrace *c,
+		    struct kmt_error *err);
+
+/* The same from a trace in memory (@t is left as it is). */
+int kmt_ctrace_from(const struct kmt_trace *t, unsigned int flags,
+		    struct kmt_ctrace *c, struct kmt_error *err);
+
+void kmt_ctrace_free(struct kmt_ctrace *c);
+
+/* The record of event @e of @c. */
+static inline const struct kmt_crec *kmt_cev_rec(const struct kmt_ctrace *c,
+						 const struct kmt_cev *e)
+{
+	return &c->rec[e->rec];
+}
+
+/*
+ * Event @i of @c in the full form (the pid of a memory event is 0; ts is
+ * 0 without KMT_C_TS).  For tests and slow paths.
+ */
+void kmt_cev_expand(const struct kmt_ctrace *c, size_t i,
+		    struct kmt_event *out);
 
 /* Encode @t into a malloc'd image (@out, @outlen).  0 or exit code. */
 int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,

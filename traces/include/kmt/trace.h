@@ -189,7 +189,7 @@ struct kmt_event {
 	uint32_t pid;
 	uint32_t site;		/* str id of the call site, 0 = none */
 	union {
-		struct {
+		struct kmt_mem {
 			uint32_t bytes_req;
 			uint32_t bytes_alloc;
 			gfp_t gfp;

@@ -99,6 +99,24 @@ struct replay_sample {
 /* Names of replay_result.faults[] (struct mm_fault_stats's fields) */
 extern const char *const replay_fault_names[REPLAY_FAULT_KINDS];
 
+/*
+ * Baselines: the process events replayed through the host kernel
+ * (bench/backends/host_vm.c), for the JSON's host_vm.
+ */
+struct replay_host_vm {
+	uint64_t mapped_bytes;		/* host bytes mapped for traced
+					 * processes now */
+	uint64_t peak_mapped_bytes;	/* ... at most */
+	uint64_t faults;		/* faults replayed (the access done) */
+	uint64_t segv_maperr;		/* failed: nothing mapped there */
+	uint64_t segv_accerr;		/* failed: the mapping forbids it */
+	uint64_t premapped;		/* mappings made for addresses mapped
+					 * before the capture */
+	uint64_t premap_widened;	/* ... given an access they lacked */
+	uint64_t fork_pages_copied;	/* pages fork copied to children */
+	uint64_t host_errors;		/* host mmap/mremap/mprotect refused */
+};
+
 /* kmm: one cache's utilisation at the end of the trace */
 struct replay_slab_info {
 	char name[48];
@@ -151,6 +169,9 @@ struct replay_result {
 	/* kmm: page faults of the replayed processes by outcome */
 	bool have_faults;
 	uint64_t faults[REPLAY_FAULT_KINDS];
+	/* baselines: process events through the host kernel */
+	bool have_host_vm;
+	struct replay_host_vm host_vm;
 	uint64_t touched, verify_checked, verify_bad;
 	uint64_t tlb_accesses, tlb_misses;
 	char tlb_model[128];

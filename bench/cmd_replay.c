@@ -529,6 +529,23 @@ static void print_json(const struct replay_args *a,
 		json_object_end(&w);
 	}
 
+	if (r->have_host_vm) {
+		const struct replay_host_vm *h = &r->host_vm;
+
+		json_key(&w, "host_vm");
+		json_object_begin(&w);
+		json_kv_uint(&w, "mapped_bytes_end", h->mapped_bytes);
+		json_kv_uint(&w, "mapped_bytes_peak", h->peak_mapped_bytes);
+		json_kv_uint(&w, "faults", h->faults);
+		json_kv_uint(&w, "segv_maperr", h->segv_maperr);
+		json_kv_uint(&w, "segv_accerr", h->segv_accerr);
+		json_kv_uint(&w, "premapped", h->premapped);
+		json_kv_uint(&w, "premap_widened", h->premap_widened);
+		json_kv_uint(&w, "fork_pages_copied", h->fork_pages_copied);
+		json_kv_uint(&w, "host_errors", h->host_errors);
+		json_object_end(&w);
+	}
+
 	json_key(&w, "invariants");
 	json_object_begin(&w);
 	json_kv_uint(&w, "checks", r->checks_run);
@@ -663,6 +680,17 @@ static void print_table(const struct replay_args *a,
 	       (unsigned long long)r->leak_objects,
 	       (unsigned long long)r->leak_bytes,
 	       (unsigned long long)r->end_live_objects);
+	if (r->have_host_vm && r->host_vm.peak_mapped_bytes)
+		printf("host VM         %llu faults done, %llu failed, %llu "
+		       "premapped; mapped peak %llu, end %llu bytes; fork "
+		       "copied %llu pages\n",
+		       (unsigned long long)r->host_vm.faults,
+		       (unsigned long long)(r->host_vm.segv_maperr +
+					    r->host_vm.segv_accerr),
+		       (unsigned long long)r->host_vm.premapped,
+		       (unsigned long long)r->host_vm.peak_mapped_bytes,
+		       (unsigned long long)r->host_vm.mapped_bytes,
+		       (unsigned long long)r->host_vm.fork_pages_copied);
 	if (r->checks_run)
 		printf("invariants      %llu checks, %lld problems, %llu misuse "
 		       "reports\n", (unsigned long long)r->checks_run,

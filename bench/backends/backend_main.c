@@ -83,14 +83,18 @@ static const char *b_version(void)
  * percpu) go through B_MALLOC and the sized free B_FREE (sdallocx,
  * mi_free_size, tc_free_sized where the API has one); page events through
  * a page-aligned allocation of PAGE_SIZE << order; vmalloc events through
- * mmap/munmap.  Footprint is the resident set minus what it was before the
- * replay.
+ * mmap/munmap; process events (mmap .. exit) through the host kernel
+ * (host_vm.c).  Footprint is the resident set minus what it was before the
+ * replay (so it holds the replayed processes' touched pages, as kmm's
+ * footprint holds their frames).
  */
 #include <sys/mman.h>
 
+#include "host_vm.h"
 #include "kmm/gfp.h"
 #include "replay_helper.h"
 #include "replay_loop.h"
+#include "util.h"
 
 #if defined(KMB_BACKEND_JEMALLOC)
 #define B_USABLE(p)	sallocx((p), 0)
@@ -108,8 +112,23 @@ static uint64_t rm_rss_start;
 static int rm_init(const struct replay_image *im, const struct replay_opts *o,
 		   char *err, size_t errlen)
 {
+	if (host_vm_init()) {
+		snprintf(err, errlen, "no memory for the process table");
+		return KMB_EX_SOFTWARE;
+	}
 	rm_rss_start = replay_rss_bytes();
 	return 0;
+}
+
+static void rm_exit(void)
+{
+	host_vm_exit();
+}
+
+static void rm_snapshot(struct replay_result *r)
+{
+	host_vm_totals(&r->host_vm);
+	r->have_host_vm = true;
 }
 
 /*
@@ -167,8 +186,11 @@ static uint64_t rm_footprint(void)
 static const struct backend backend_malloc = {
 	.name = B_NAME,
 	.init = rm_init,
+	.exit = rm_exit,
 	.alloc = rm_alloc,
 	.free = rm_free,
+	.vm = host_vm_event,
+	.snapshot = rm_snapshot,
 	.usable = rm_usable,
 	.footprint = rm_footprint,
 	.verifiable = true,

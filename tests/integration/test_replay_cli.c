@@ -342,6 +342,109 @@ TEST(file_mappings_go_through_the_page_cache)
 	free(out);
 }
 
+/*
+ * A baseline's process events went through the host kernel as kmm's went
+ * through its process VM (@ref): every fault accounted for, and none
+ * failed that kmm served.  Both premap an unknown address by the same rule,
+ * so they premap alike; kmm grows stacks (VM_GROWSDOWN) where the host
+ * table has no such mapping, so a fault kmm served by growing a stack may
+ * fail here: that, and kmm's own SIGSEGVs, is the margin.
+ */
+static void check_host_vm(const struct jv *v, const struct jv *ref,
+			  const char *trace, const char *alloc)
+{
+	double faults = num(v, "ops.fault.count");
+	double failed = num(v, "ops.fault.failed");
+	double margin = num(ref, "faults.segv_maperr") +
+			num(ref, "faults.segv_accerr") +
+			num(ref, "faults.stack_grow");
+
+	if (isnan(faults))
+		faults = 0, failed = 0;
+	if (failed > margin)
+		th_fail(__FILE__, __LINE__, "%s via %s: %g faults failed, "
+			"kmm: %g SIGSEGV + %g stack growths", trace, alloc,
+			failed, num(ref, "faults.segv_maperr") +
+			num(ref, "faults.segv_accerr"),
+			num(ref, "faults.stack_grow"));
+	if (num(v, "host_vm.faults") + num(v, "host_vm.segv_maperr") +
+	    num(v, "host_vm.segv_accerr") != faults ||
+	    num(v, "host_vm.segv_maperr") + num(v, "host_vm.segv_accerr") !=
+	    failed)
+		th_fail(__FILE__, __LINE__, "%s via %s: host_vm does not add "
+			"up to the %g faults", trace, alloc, faults);
+	if (num(v, "host_vm.premapped") != num(ref, "faults.premapped"))
+		th_fail(__FILE__, __LINE__, "%s via %s: %g premapped, kmm %g",
+			trace, alloc, num(v, "host_vm.premapped"),
+			num(ref, "faults.premapped"));
+	if (num(v, "host_vm.host_errors") != 0)
+		th_fail(__FILE__, __LINE__, "%s via %s: %g host errors", trace,
+			alloc, num(v, "host_vm.host_errors"));
+}
+
+/*
+ * tests/data/replay/hostvm.txt (its comment has the story): the same
+ * answers from kmm's process VM and from every baseline's host kernel
+ */
+TEST(process_events_give_known_answers_on_every_backend)
+{
+	const char *trace = th_srcpath("tests/data/replay/hostvm.txt");
+	static const char *const ops[] = {
+		"mmap", "munmap", "brk", "mprotect", "mremap", "fork", "exit",
+		"exec",
+	};
+	struct jv *ref;
+	int rc;
+
+	ref = replay_json(trace, "kmm", "--threads 1", &rc);
+	CHECK_EQ(rc, 0);
+	REQUIRE(ref);
+	CHECK_EQ(num(ref, "ops.fault.count"), 10);
+	CHECK_EQ(num(ref, "ops.fault.failed"), 3);
+	CHECK_EQ(num(ref, "faults.segv_accerr"), 2);
+	CHECK_EQ(num(ref, "faults.segv_maperr"), 1);
+	CHECK_EQ(num(ref, "faults.premapped"), 1);
+	for (int a = 2; allocs[a]; a++) {
+		for (int m = 0; m < 2; m++) {
+			struct jv *v;
+
+			if (!usable(allocs[a]))
+				continue;
+			v = replay_json(trace, allocs[a], m ? "--threads percpu"
+					: "--threads 1", &rc);
+			CHECK_EQ(rc, 0);
+			if (!v)
+				continue;
+			check_events(v, ref, allocs[a]);
+			CHECK_EQ(num(v, "ops.fault.count"), 10);
+			CHECK_EQ(num(v, "ops.fault.failed"), 3);
+			CHECK(num(v, "ops.fault.ns.mean") > 0);
+			for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]);
+			     i++) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "ops.%s.failed",
+					 ops[i]);
+				CHECK_EQ(num(v, key), 0);
+				snprintf(key, sizeof(key), "ops.%s.ns.max",
+					 ops[i]);
+				CHECK(num(v, key) > 0);
+			}
+			CHECK_EQ(num(v, "host_vm.faults"), 7);
+			CHECK_EQ(num(v, "host_vm.segv_accerr"), 2);
+			CHECK_EQ(num(v, "host_vm.segv_maperr"), 1);
+			CHECK_EQ(num(v, "host_vm.premapped"), 1);
+			CHECK_EQ(num(v, "host_vm.premap_widened"), 0);
+			CHECK_EQ(num(v, "host_vm.fork_pages_copied"), 4);
+			CHECK_EQ(num(v, "host_vm.mapped_bytes_peak"), 65536);
+			CHECK_EQ(num(v, "host_vm.mapped_bytes_end"), 0);
+			CHECK_EQ(num(v, "host_vm.host_errors"), 0);
+			jv_free(v);
+		}
+	}
+	jv_free(ref);
+}
+
 TEST(every_shipped_trace_replays_through_every_backend)
 {
 	const char *dir = th_srcpath("traces/corpus");
@@ -384,6 +487,8 @@ TEST(every_shipped_trace_replays_through_every_backend)
 					"%s: %g + %g SIGSEGV faults", d->d_name,
 					num(v, "faults.segv_maperr"),
 					num(v, "faults.segv_accerr"));
+			if (ref && jv_path(v, "host_vm"))
+				check_host_vm(v, ref, d->d_name, allocs[a]);
 			if (!ref)
 				ref = v;
 			else

@@ -586,6 +586,17 @@ static void print_json(const struct replay_args *a,
 	json_finish(&w);
 }
 
+/* The null backend's mean for an op, "-" where it has none (process
+ * events: null passes over them) */
+static const char *null_ns(const struct replay_result *r,
+			   const struct hist *nh, char *buf, size_t len)
+{
+	if (!nh)
+		return "-";
+	snprintf(buf, len, "%.1f", ticks_ns(r, hist_mean(nh)));
+	return buf;
+}
+
 static void print_table(const struct replay_args *a,
 			const struct replay_image *im,
 			const struct replay_run *run,
@@ -593,6 +604,7 @@ static void print_table(const struct replay_args *a,
 {
 	const struct replay_result *r = run->res;
 	static struct hist tmp, ntmp;
+	char nbuf[32];
 	uint64_t skipped = 0;
 
 	for (int i = 0; i < RSKIP_NR; i++)
@@ -620,8 +632,8 @@ static void print_table(const struct replay_args *a,
 				op_total(null_run, op, &ntmp) : NULL;
 
 			if (!h && r->count[op]) {
-				printf("%-18s %10llu   (passed over: process "
-				       "events replay through kmm only)\n",
+				printf("%-18s %10llu   (passed over: null "
+				       "measures the harness alone)\n",
 				       replay_op_names[op],
 				       (unsigned long long)r->count[op]);
 				continue;
@@ -629,7 +641,7 @@ static void print_table(const struct replay_args *a,
 			if (!h)
 				continue;
 			printf("%-18s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f "
-			       "%10.0f %9.1f\n", replay_op_names[op],
+			       "%10.0f %9s\n", replay_op_names[op],
 			       (unsigned long long)h->count,
 			       ticks_ns(r, hist_mean(h)),
 			       ticks_ns(r, hist_quantile(h, 0.5)),
@@ -637,7 +649,7 @@ static void print_table(const struct replay_args *a,
 			       ticks_ns(r, hist_quantile(h, 0.99)),
 			       ticks_ns(r, hist_quantile(h, 0.999)),
 			       ticks_ns(r, (double)h->max),
-			       nh ? ticks_ns(r, hist_mean(nh)) : NAN);
+			       null_ns(r, nh, nbuf, sizeof(nbuf)));
 		}
 		printf("\n");
 	}

@@ -24,8 +24,9 @@ void host_vm_exit(void);
 /*
  * Replay process event @e (op >= ROP_MMAP) with its record @v: 0, or
  * -errno when the event fails here (a fault the mapping does not permit,
- * a host mapping the host refused ...).  Events of one pid must not run
- * concurrently with each other; different pids' may.
+ * a host mapping the host refused ...).  Any thread may call it: each
+ * event takes its pid's lock (fork both pids'), so events of one pid are
+ * serialised here; their order is the caller's (replay's sync edges).
  */
 int host_vm_event(const struct replay_ev *e, const struct replay_vm *v);
 

@@ -5,8 +5,9 @@
  * a unit test that replays the seed corpus with the normal compiler.
  *
  * Each runs the whole path a user's input takes: parse (strict and
- * lenient) plus resolution, or .kmt decode; then re-encodes what it got,
- * which must decode to the same events.
+ * lenient) plus resolution, or .kmt decode (in both decoded forms, which
+ * must agree); then re-encodes what it got, which must decode to the same
+ * events.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +130,21 @@ int kmt_fuzz_text(const uint8_t *data, size_t size)
 int kmt_fuzz_kmt(const uint8_t *data, size_t size)
 {
 	struct kmt_trace t;
-	struct kmt_error err;
+	struct kmt_ctrace c;
+	struct kmt_error err, cerr;
+	int rc = kmt_decode(data, size, "fuzz", &t, &err);
+	int crc = kmt_decode_compact(data, size, "fuzz", KMT_C_TS, &c, &cerr);
 
-	if (kmt_decode(data, size, "fuzz", &t, &err) == 0) {
+	/* the compact form refuses what the full one refuses, and holds
+	 * the same events */
+	if (rc != crc || (rc && strcmp(err.msg, cerr.msg)))
+		abort();
+	if (!rc) {
+		if (kmt_ctrace_diff(&t, &c) != t.nr_ev)
+			abort();
 		check_reencode(&t);
 		kmt_trace_free(&t);
+		kmt_ctrace_free(&c);
 	}
 	return 0;
 }

@@ -479,15 +479,23 @@ static struct vm_last *vm_member(struct cstate *s, unsigned int type,
 				       : a;
 }
 
-/* after a vm event: remember it in its slots and as its type's last */
-static void vm_done(struct cstate *s, unsigned int type, struct vm_last *a,
-		    struct vm_last *l, const uint64_t v[3])
+/*
+ * after a vm event: remember it in its slots and as its type's last (whose
+ * steps are never read: a guess from it is its last value)
+ */
+static inline void vm_done(struct cstate *s, unsigned int type,
+			   struct vm_last *a, struct vm_last *l,
+			   const uint64_t v[3])
 {
+	struct vm_last *last = &s->vm[type];
+
 	if (a)
 		vm_note1(a, s->gen, v);
 	if (l && l != a)
 		vm_note1(l, s->gen, v);
-	vm_note1(&s->vm[type], s->gen, v);
+	last->gen = s->gen;
+	last->n = 1;
+	memcpy(last->v, v, sizeof(last->v));
 }
 
 /*
@@ -1255,12 +1263,15 @@ emit_mem(const struct dec_out o, uint32_t i, uint64_t ts, uint32_t obj,
 	 unsigned int acpu, const bool compact)
 {
 	if (compact) {
-		/* as struct kmt_cev, in two stores */
-		uint64_t w[2] = {
-			obj | (uint64_t)(o.rec_base + ri) << 32,
-			cpu | type << 16 | flags << 24 | (uint64_t)acpu << 32 };
+		struct kmt_cev *ce = &o.cev[i];
 
-		memcpy(&o.cev[i], w, sizeof(w));
+		ce->obj = obj;
+		ce->rec = o.rec_base + ri;
+		ce->cpu = cpu;
+		ce->type = (uint8_t)type;
+		ce->flags = (uint8_t)flags;
+		ce->alloc_cpu = (uint16_t)acpu;
+		ce->reserved = 0;
 		if (o.ts)
 			o.ts[i] = ts;
 	} else {
@@ -1307,6 +1318,113 @@ note_mem(struct dsite *dsite, struct dobj *dobj, uint32_t *last_site,
 	}
 }
 
+/* the decoding loop's state that the fast path changes */
+struct dloop {
+	const uint8_t *p;
+	uint64_t ts;
+	uint32_t next_obj, last_site, nrec;
+};
+
+/* and what it reads */
+struct dctx {
+	const uint8_t *e;
+	uint64_t mul;
+	uint32_t gen, nstr, first_obj, lim;
+	struct dpred *tab;
+	struct dsite *dsite;
+	struct dobj *dobj;
+	struct kmt_crec *rec;
+	uint64_t *by_type;
+	struct dec_out o;
+};
+
+/*
+ * The fast path of decode_block_t(): memory event @i (first byte @b0,
+ * fast[b0] @ti) whose record is as predicted, with no X byte (@xs 0) or
+ * one with only X_SITE and X_ACPU (@xs, already read).  Inlined twice, so
+ * an event without the X byte tests none of its bits.  0, or -1 when the
+ * stream is inconsistent.
+ */
+static __attribute__((always_inline)) inline int
+fast_mem(struct dloop *L, const struct dctx *C, unsigned int b0,
+	 unsigned int ti, unsigned int xs, uint32_t i, uint16_t cpu,
+	 uint32_t pid, const bool compact)
+{
+	const uint8_t *p = L->p, *const e = C->e;
+	const uint32_t gen = C->gen, first_obj = C->first_obj;
+	struct dsite *const dsite = C->dsite;
+	struct dobj *const dobj = C->dobj;
+	struct kmt_crec *const rec = C->rec;
+	unsigned int type = b0 & B0_ESCAPE, kind = ti & TI_KIND, flags;
+	unsigned int acpu = 0;
+	uint32_t obj = KMT_OBJ_NONE, site = 0, k, ri;
+	uint64_t v;
+	bool known = false;
+
+	if (!(b0 & B0_T0))
+		L->ts += (uint64_t)unzigzag(fv(&p, e)) * C->mul;
+	if (kind == KMT_KIND_FREE) {
+		v = fv(&p, e);
+		if (v > L->next_obj)
+			return -1;
+		if (v) {
+			obj = L->next_obj - (uint32_t)v;
+			if (!(xs & X_SITE) && obj >= first_obj &&
+			    (k = obj - first_obj) < C->lim &&
+			    dobj[k].gen == gen &&
+			    dsite[dobj[k].site].fgen == gen) {
+				site = dsite[dobj[k].site].fsite;
+				known = true;
+			}
+		}
+	}
+	if (!known) {
+		if (!(xs & X_SITE) && dsite[L->last_site].sgen == gen) {
+			site = dsite[L->last_site].succ;
+		} else {
+			v = fv(&p, e);
+			if (v >= C->nstr)
+				return -1;
+			site = (uint32_t)v;
+		}
+	}
+	{
+		struct dpred *pr = &C->tab[(size_t)site * 8 + TI_SPACE(ti)];
+
+		if (unlikely(pr->gen != gen)) {
+			/* predicted, but nothing known: blank */
+			rec[L->nrec] = (struct kmt_crec){
+				.mem.m.node = KMT_NODE_NONE, .mem.site = site };
+			*pr = (struct dpred){ gen, L->nrec++ };
+		}
+		ri = pr->rec;
+	}
+	flags = rec[ri].mem.flags;
+	if (kind == KMT_KIND_ALLOC && !(flags & KMT_F_FAILED)) {
+		obj = L->next_obj;
+		if (obj == UINT32_MAX - 1)
+			return -1;
+		L->next_obj++;
+	}
+	if (xs & X_ACPU) {
+		v = fv(&p, e);
+		if (v > 0xffff)
+			return -1;
+		acpu = (unsigned int)v;
+	} else if (kind == KMT_KIND_FREE && obj != KMT_OBJ_NONE) {
+		acpu = cpu;
+	}
+	emit_mem(C->o, i, L->ts, obj, cpu, type, flags, pid, site, rec, ri,
+		 acpu, compact);
+	note_mem(dsite, dobj, &L->last_site, site, obj, kind, first_obj,
+		 C->lim, gen);
+	if (unlikely(p > e))
+		return -1;
+	C->by_type[type]++;
+	L->p = p;
+	return 0;
+}
+
 /*
  * Decode block @b's raw stream [@p, @e) (RD_PAD zero bytes after @e) into
  * @o (@compact: which form; a constant, so each form gets its own copy of
@@ -1340,10 +1458,16 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 	struct dcpu *const dcpu = d->cpu;
 	const uint8_t *const tinfo = d->tinfo, *const fast = d->fast;
 	uint64_t *const by_type = d->by_type;
-	uint64_t ts = b->first_ts, v;
-	uint32_t next_obj = first_obj, pid = 0, last_site = nstr;
-	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1, nrec = 0;
+	uint64_t v;
+	uint32_t pid = 0;
+	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1;
 	uint16_t cpu = 0;
+	struct dloop L = { .p = p, .ts = b->first_ts, .next_obj = first_obj,
+			   .last_site = nstr };
+	const struct dctx C = {
+		.e = e, .mul = mul, .gen = gen, .nstr = nstr,
+		.first_obj = first_obj, .lim = lim, .tab = tab, .dsite = dsite,
+		.dobj = dobj, .rec = rec, .by_type = by_type, .o = o };
 
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned int b0 = *p++, type = b0 & B0_ESCAPE, x = 0;
@@ -1352,73 +1476,33 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 
 		/*
 		 * The common shape first: a memory event of a type < 31
-		 * with neither the X byte nor a record of its own (the
-		 * general path below does the same for these).
+		 * without a record of its own, with no X byte or one that
+		 * gives only the site or the allocating CPU (the general
+		 * path below does the same for these).
 		 */
 		if (likely(ti)) {
-			uint32_t site, k;
-			bool known = false;
+			int rc;
 
-			kind = ti & TI_KIND;
-			if (!(b0 & B0_T0))
-				ts += (uint64_t)unzigzag(fv(&p, e)) * mul;
-			if (kind == KMT_KIND_FREE) {
-				v = fv(&p, e);
-				if (v > next_obj)
-					return -1;
-				if (v) {
-					obj = next_obj - (uint32_t)v;
-					if (obj >= first_obj &&
-					    (k = obj - first_obj) < lim &&
-					    dobj[k].gen == gen &&
-					    dsite[dobj[k].site].fgen == gen) {
-						site = dsite[dobj[k].site].fsite;
-						known = true;
-					}
-				}
-			}
-			if (!known) {
-				if (dsite[last_site].sgen == gen) {
-					site = dsite[last_site].succ;
-				} else {
-					v = fv(&p, e);
-					if (v >= nstr)
-						return -1;
-					site = (uint32_t)v;
-				}
-			}
-			{
-				struct dpred *pr =
-					&tab[(size_t)site * 8 + TI_SPACE(ti)];
+			if (!(b0 & B0_X)) {
+				L.p = p;
+				rc = fast_mem(&L, &C, b0, ti, 0, i, cpu, pid,
+					      compact);
+			} else {
+				unsigned int xs = *p;
 
-				if (unlikely(pr->gen != gen)) {
-					rec[nrec] = (struct kmt_crec){
-						.mem.m.node = KMT_NODE_NONE,
-						.mem.site = site };
-					*pr = (struct dpred){ gen, nrec++ };
-				}
-				ri = pr->rec;
+				/* only the site or the allocating CPU */
+				if (xs & ~(X_SITE | X_ACPU))
+					goto general;
+				L.p = ++p;
+				rc = fast_mem(&L, &C, b0, ti, xs, i, cpu, pid,
+					      compact);
 			}
-			flags = rec[ri].mem.flags;
-			if (kind == KMT_KIND_ALLOC) {
-				if (!(flags & KMT_F_FAILED)) {
-					obj = next_obj;
-					if (obj == UINT32_MAX - 1)
-						return -1;
-					next_obj++;
-				}
-			} else if (obj != KMT_OBJ_NONE) {
-				acpu = cpu;
-			}
-			emit_mem(o, i, ts, obj, cpu, type, flags, pid, site,
-				 rec, ri, acpu, compact);
-			note_mem(dsite, dobj, &last_site, site, obj, kind,
-				 first_obj, lim, gen);
-			if (unlikely(p > e))
+			if (rc)
 				return -1;
-			by_type[type]++;
+			p = L.p;
 			continue;
 		}
+general:
 		if (unlikely(type == B0_ESCAPE))
 			type = *p++;
 		if (unlikely(type == KMT_EV_NONE || type >= KMT_EV_NR))
@@ -1451,7 +1535,7 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 				flags = *p++;
 		}
 		if (!(b0 & B0_T0))
-			ts += (uint64_t)unzigzag(fv(&p, e)) * mul;
+			L.ts += (uint64_t)unzigzag(fv(&p, e)) * mul;
 		if (x & X_OBJ) {
 			v = fv(&p, e);
 			if (v > UINT32_MAX)
@@ -1465,14 +1549,14 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 
 			if (kind == KMT_KIND_FREE && !(x & X_OBJ)) {
 				v = fv(&p, e);
-				if (v > next_obj)
+				if (v > L.next_obj)
 					return -1;
 				if (v)
-					obj = next_obj - (uint32_t)v;
+					obj = L.next_obj - (uint32_t)v;
 			}
 			/* site_pred(): the free site of its allocation site */
 			if (kind == KMT_KIND_FREE && obj != KMT_OBJ_NONE &&
-			    obj >= first_obj && obj < next_obj &&
+			    obj >= first_obj && obj < L.next_obj &&
 			    (k = obj - first_obj) < lim &&
 			    dobj[k].gen == gen) {
 				const struct dsite *ds = &dsite[dobj[k].site];
@@ -1483,8 +1567,8 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 				}
 			}
 			/* ... else what followed the last site */
-			if (!known && dsite[last_site].sgen == gen) {
-				site = dsite[last_site].succ;
+			if (!known && dsite[L.last_site].sgen == gen) {
+				site = dsite[L.last_site].succ;
 				known = true;
 			}
 			if (!known || (x & X_SITE)) {
@@ -1546,12 +1630,12 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 					base.mem.m.order = *p++;
 				if (diff & REC_MT)
 					base.mem.m.migratetype = *p++;
-				ri = nrec++;
+				ri = L.nrec++;
 				rec[ri] = base;
 				*pr = (struct dpred){ gen, ri };
 			} else if (unlikely(ri == UINT32_MAX)) {
 				/* predicted, but nothing known: blank */
-				ri = nrec++;
+				ri = L.nrec++;
 				rec[ri] = (struct kmt_crec){
 					.mem.m.node = KMT_NODE_NONE,
 					.mem.site = site };
@@ -1560,7 +1644,7 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 			flags = rec[ri].mem.flags;
 			if (kind == KMT_KIND_ALLOC && !(x & X_OBJ) &&
 			    !(flags & KMT_F_FAILED))
-				obj = next_obj;
+				obj = L.next_obj;
 			if (x & X_ACPU) {
 				v = fv(&p, e);
 				if (v > 0xffff)
@@ -1570,9 +1654,9 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 				acpu = kind == KMT_KIND_FREE &&
 				       obj != KMT_OBJ_NONE ? cpu : 0;
 			}
-			emit_mem(o, i, ts, obj, cpu, type, flags, pid, site,
+			emit_mem(o, i, L.ts, obj, cpu, type, flags, pid, site,
 				 rec, ri, acpu, compact);
-			note_mem(dsite, dobj, &last_site, site, obj, kind,
+			note_mem(dsite, dobj, &L.last_site, site, obj, kind,
 				 first_obj, lim, gen);
 		} else {
 			uint64_t vv[3];
@@ -1598,28 +1682,28 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 			vm_done(s, type, va, vl, vv);
 			if (!compact) {
 				out[i] = (struct kmt_event){
-					.ts = ts, .obj = obj, .cpu = cpu,
+					.ts = L.ts, .obj = obj, .cpu = cpu,
 					.type = (uint8_t)type,
 					.flags = (uint8_t)flags,
 					.pid = pid,
 					.u.vm = { vv[0], vv[1], vv[2] },
 				};
 			} else {
-				ri = nrec++;
+				ri = L.nrec++;
 				rec[ri] = (struct kmt_crec){
 					.vm = { vv[0], vv[1], vv[2], pid } };
-				emit_mem(o, i, ts, obj, cpu, type, flags, pid,
+				emit_mem(o, i, L.ts, obj, cpu, type, flags, pid,
 					 0, rec, ri, 0, true);
 			}
 		}
 		/* (a vm event's obj is a payload: an mmap's file offset) */
-		if (obj != KMT_OBJ_NONE && obj >= next_obj) {
+		if (obj != KMT_OBJ_NONE && obj >= L.next_obj) {
 			if (kind == KMT_KIND_FREE)
 				return -1;	/* freed before allocated */
 			if (kind == KMT_KIND_ALLOC) {
 				if (obj == UINT32_MAX - 1)
 					return -1;
-				next_obj = obj + 1;
+				L.next_obj = obj + 1;
 			}
 		}
 		if (unlikely(p > e))
@@ -1629,10 +1713,10 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 	}
 	if (p != e)
 		return -1;
-	b->end_obj = next_obj;
+	b->end_obj = L.next_obj;
 	if (b->n)
 		d->max_cpu = max_cpu;
-	*nrec_out = nrec;
+	*nrec_out = L.nrec;
 	return 0;
 }
 
@@ -1771,12 +1855,13 @@ static struct dec *dec_get(uint32_t nstr)
 			d->tinfo[t] = (uint8_t)(kind_of(t) |
 						(is_mem(t) ? TI_MEM : 0) |
 						space_bits(t) << 3);
-		/* a memory event, no escape, no X byte, record predicted */
+		/* a memory event, no escape, record predicted (and an X
+		 * byte that the fast path may take) */
 		for (unsigned int b0 = 0; b0 < 256; b0++) {
 			unsigned int t = b0 & B0_ESCAPE;
 
 			if (t < B0_ESCAPE && t < KMT_EV_NR && is_mem(t) &&
-			    !(b0 & B0_X) && (b0 & B0_P))
+			    (b0 & B0_P))
 				d->fast[b0] = d->tinfo[t];
 		}
 	}
@@ -2180,4 +2265,26 @@ void kmt_cev_expand(const struct kmt_ctrace *c, size_t i,
 		out->u.mem = r->mem.m;
 		out->u.mem.alloc_cpu = e->alloc_cpu;
 	}
+}
+
+size_t kmt_ctrace_diff(const struct kmt_trace *t, const struct kmt_ctrace *c)
+{
+	if (t->nr_ev != c->t.nr_ev || t->nr_objs != c->t.nr_objs)
+		return 0;
+	for (size_t i = 0; i < t->nr_ev; i++) {
+		struct kmt_event want = t->ev[i], got;
+
+		kmt_cev_expand(c, i, &got);
+		if (is_mem(want.type))
+			want.pid = 0;
+		if (!c->ts)
+			want.ts = 0;
+		if (memcmp(&want, &got, sizeof(want)))
+			return i;
+		/* a memory event's flags are its record's */
+		if (is_mem(want.type) &&
+		    kmt_cev_rec(c, &c->ev[i])->mem.flags != c->ev[i].flags)
+			return i;
+	}
+	return t->nr_ev;
 }

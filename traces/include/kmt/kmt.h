@@ -147,6 +147,13 @@ static inline const struct kmt_crec *kmt_cev_rec(const struct kmt_ctrace *c,
 void kmt_cev_expand(const struct kmt_ctrace *c, size_t i,
 		    struct kmt_event *out);
 
+/*
+ * The first event of @t that @c does not hold as the compact form holds
+ * it (see kmt_cev_expand()), 0 when the event or object counts differ, or
+ * t->nr_ev when all agree.  For tests and the fuzz entry points.
+ */
+size_t kmt_ctrace_diff(const struct kmt_trace *t, const struct kmt_ctrace *c);
+
 /* Encode @t into a malloc'd image (@out, @outlen).  0 or exit code. */
 int kmt_encode(const struct kmt_trace *t, void **out, size_t *outlen,
 	       struct kmt_error *err);

@@ -41,6 +41,10 @@
  *			write faults find their pages present
  *	exec, exit	every mapping of the pid unmapped
  *
+ * Host mappings of 2 MiB or more are madvise(MADV_NOHUGEPAGE): kmm faults
+ * 4 KiB pages, and a host with transparent huge pages "always" would
+ * otherwise clear (and fork copy) 2 MiB where one page was touched.
+ *
  * Locking: each task has a spinlock, taken by every event of that pid
  * (a pid reused after an exit may see the old process's exit on another
  * replay thread); fork takes parent and child in pid order.  Nothing else
@@ -290,6 +294,17 @@ static void hvm_unmap_all(struct hvm_task *t)
 	t->brk_known = false;
 }
 
+/*
+ * kmm's process VM maps 4 KiB pages: a host mapping that could hold a
+ * transparent huge page (2 MiB or more) is marked not to, so that with THP
+ * "always" a fault does not clear 2 MiB, nor fork copy 512 pages at once.
+ */
+static void hvm_no_thp(void *h, uint64_t len, uint64_t old_len)
+{
+	if (len >= HVM_PREMAP && old_len < HVM_PREMAP)
+		madvise(h, len, MADV_NOHUGEPAGE);
+}
+
 static char *hvm_host_map(uint64_t len, unsigned int prot, uint32_t flags)
 {
 	void *h = mmap(NULL, len, (int)prot,
@@ -300,6 +315,7 @@ static char *hvm_host_map(uint64_t len, unsigned int prot, uint32_t flags)
 		hvm_stat_add(HVM_HOST_ERRORS, 1);
 		return NULL;
 	}
+	hvm_no_thp(h, len, 0);
 	return h;
 }
 
@@ -430,6 +446,7 @@ static int hvm_do_mremap(struct hvm_task *t, const struct replay_vm *v)
 		hvm_stat_add(HVM_HOST_ERRORS, 1);
 		return -ENOMEM;
 	}
+	hvm_no_thp(h, len, old);
 	return hvm_move(t, i, v->ret, len, h);
 }
 
@@ -479,6 +496,7 @@ static int hvm_do_brk(struct hvm_task *t, uint64_t brk)
 			hvm_stat_add(HVM_HOST_ERRORS, 1);
 			return 0;
 		}
+		hvm_no_thp(h, newbrk - m->start, m->end - m->start);
 		hvm_account((int64_t)(newbrk - oldbrk));
 		m->host = h;
 		m->end = newbrk;

@@ -7,9 +7,11 @@
  * premaps, brk, and exit.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "backends/host_vm.h"
 #include "harness.h"
@@ -199,6 +201,60 @@ TEST(mremap_moves_the_contents_and_brk_grows_and_shrinks_the_heap)
 	CHECK_EQ(vm_ev(ROP_EXIT, 5, 5, 0, 0, 0), 0);
 	CHECK_UEQ(totals().mapped_bytes, 0);
 	CHECK_UEQ(totals().host_errors, 0);
+	host_vm_exit();
+}
+
+/* The VmFlags of the host mapping that holds @h has "nh" (no THP) */
+static bool no_thp(const void *h)
+{
+	FILE *fp = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false, nh = false;
+
+	if (!fp)
+		return false;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+
+		/* a mapping's first line: "lo-hi perms ..." */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = (uintptr_t)h >= lo && (uintptr_t)h < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8))
+			nh = strstr(line, " nh") != NULL;
+	}
+	fclose(fp);
+	return nh;
+}
+
+/* kmm faults 4 KiB pages: no host mapping of 2 MiB or more may take a
+ * transparent huge page (a host with THP "always" would clear 2 MiB) */
+TEST(large_host_mappings_take_no_huge_pages)
+{
+	const uint64_t heap = 0x555555600000ULL, mib = 1ULL << 20;
+
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK)) {
+		th_skip("this kernel has no transparent huge pages");
+		return;
+	}
+	REQUIRE(host_vm_init() == 0);
+	CHECK_EQ(do_mmap(7, BASE, 4 * mib, RW, ANON), 0);
+	CHECK_EQ(fault(7, BASE, true), 0);
+	CHECK(no_thp(host(7, BASE)));
+	CHECK_EQ(do_mmap(7, BASE + 8 * mib, mib, RW, ANON), 0);
+	CHECK_EQ(vm_ev(ROP_MREMAP, 7, BASE + 8 * mib, mib, 3 * mib,
+		       BASE + 16 * mib), 0);
+	CHECK(no_thp(host(7, BASE + 16 * mib)));
+	CHECK_EQ(vm_ev(ROP_BRK, 7, heap, 0, 0, 0), 0);
+	CHECK_EQ(vm_ev(ROP_BRK, 7, heap + PG, 0, 0, 0), 0);
+	CHECK_EQ(vm_ev(ROP_BRK, 7, heap + 3 * mib, 0, 0, 0), 0);
+	CHECK(no_thp(host(7, heap + 2 * mib)));
+	/* a premapped 2 MiB block, and a fork's copy */
+	CHECK_EQ(fault(7, BASE + 64 * mib + 5, true), 0);
+	CHECK(no_thp(host(7, BASE + 64 * mib)));
+	CHECK_EQ(vm_ev(ROP_FORK, 7, 7, 0, 8, 0), 0);
+	CHECK(no_thp(host(8, BASE)));
 	host_vm_exit();
 }
 

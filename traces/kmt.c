@@ -929,7 +929,7 @@ int kmt_write(const struct kmt_trace *t, const char *path,
  * pages that are already mapped instead of having the kernel fault in and
  * zero fresh ones, which cost more than the decoding itself.
  */
-#define EV_LARGE	(4u << 20)
+#define EV_LARGE	(2u << 20)
 #define EV_SPARES	2	/* a full and a compact array */
 
 static struct {
@@ -1248,9 +1248,16 @@ struct dec_out {
 	struct kmt_event *ev;	/* full form, or NULL */
 	struct kmt_cev *cev;	/* compact form */
 	uint64_t *ts;		/* compact form's timestamps, or NULL */
-	struct kmt_crec *rec;	/* the block's records */
-	uint32_t rec_base;	/* index of rec[0] in the trace's records */
+	struct kmt_crec *rec;	/* records (compact: the trace's) */
+	_Atomic uint32_t *rec_next;	/* compact: the next free chunk */
 };
+
+/*
+ * The compact form's records are packed in the trace's array: a decoding
+ * thread takes REC_CHUNK slots at a time for the block it decodes (a
+ * block wastes less than one chunk).
+ */
+#define REC_CHUNK	1024
 
 /*
  * Write memory event @i (its record: @rec[@ri]) in the form asked (@o: a
@@ -1266,7 +1273,7 @@ emit_mem(const struct dec_out o, uint32_t i, uint64_t ts, uint32_t obj,
 		struct kmt_cev *ce = &o.cev[i];
 
 		ce->obj = obj;
-		ce->rec = o.rec_base + ri;
+		ce->rec = ri;
 		ce->cpu = cpu;
 		ce->type = (uint8_t)type;
 		ce->flags = (uint8_t)flags;
@@ -1322,8 +1329,27 @@ note_mem(struct dsite *dsite, struct dobj *dobj, uint32_t *last_site,
 struct dloop {
 	const uint8_t *p;
 	uint64_t ts;
-	uint32_t next_obj, last_site, nrec;
+	uint32_t next_obj, last_site;
+	uint32_t nrec, rec_end;	/* the next record, the end of its chunk */
 };
+
+static uint32_t __attribute__((noinline))
+rec_refill(const struct dec_out *o, uint32_t *end)
+{
+	uint32_t at = atomic_fetch_add_explicit(o->rec_next, REC_CHUNK,
+						memory_order_relaxed);
+
+	*end = at + REC_CHUNK;
+	return at;
+}
+
+/* Index of a new record (full form: in the decoder's own array). */
+static inline uint32_t rec_new(struct dloop *L, const struct dec_out *o)
+{
+	if (unlikely(L->nrec == L->rec_end))
+		L->nrec = rec_refill(o, &L->rec_end);
+	return L->nrec++;
+}
 
 /* and what it reads */
 struct dctx {
@@ -1393,9 +1419,11 @@ fast_mem(struct dloop *L, const struct dctx *C, unsigned int b0,
 
 		if (unlikely(pr->gen != gen)) {
 			/* predicted, but nothing known: blank */
-			rec[L->nrec] = (struct kmt_crec){
+			uint32_t r = rec_new(L, &C->o);
+
+			rec[r] = (struct kmt_crec){
 				.mem.m.node = KMT_NODE_NONE, .mem.site = site };
-			*pr = (struct dpred){ gen, L->nrec++ };
+			*pr = (struct dpred){ gen, r };
 		}
 		ri = pr->rec;
 	}
@@ -1463,7 +1491,10 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 	uint32_t max_cpu = d->max_cpu > 1 ? d->max_cpu : 1;
 	uint16_t cpu = 0;
 	struct dloop L = { .p = p, .ts = b->first_ts, .next_obj = first_obj,
-			   .last_site = nstr };
+			   .last_site = nstr,
+			   /* (full form: the decoder's array has room for
+			    * a record an event; compact: chunks) */
+			   .rec_end = compact ? 0 : KMT_BLOCK_EVENTS };
 	const struct dctx C = {
 		.e = e, .mul = mul, .gen = gen, .nstr = nstr,
 		.first_obj = first_obj, .lim = lim, .tab = tab, .dsite = dsite,
@@ -1630,12 +1661,12 @@ general:
 					base.mem.m.order = *p++;
 				if (diff & REC_MT)
 					base.mem.m.migratetype = *p++;
-				ri = L.nrec++;
+				ri = rec_new(&L, &o);
 				rec[ri] = base;
 				*pr = (struct dpred){ gen, ri };
 			} else if (unlikely(ri == UINT32_MAX)) {
 				/* predicted, but nothing known: blank */
-				ri = L.nrec++;
+				ri = rec_new(&L, &o);
 				rec[ri] = (struct kmt_crec){
 					.mem.m.node = KMT_NODE_NONE,
 					.mem.site = site };
@@ -1689,7 +1720,7 @@ general:
 					.u.vm = { vv[0], vv[1], vv[2] },
 				};
 			} else {
-				ri = L.nrec++;
+				ri = rec_new(&L, &o);
 				rec[ri] = (struct kmt_crec){
 					.vm = { vv[0], vv[1], vv[2], pid } };
 				emit_mem(o, i, L.ts, obj, cpu, type, flags, pid,
@@ -1716,7 +1747,7 @@ general:
 	b->end_obj = L.next_obj;
 	if (b->n)
 		d->max_cpu = max_cpu;
-	*nrec_out = L.nrec;
+	*nrec_out = L.nrec;	/* (full form: the records made) */
 	return 0;
 }
 
@@ -1741,6 +1772,7 @@ struct dec_job {
 	struct kmt_cev *cev;		/* the compact one */
 	uint64_t *ts;			/* (compact, when asked) */
 	struct kmt_crec *rec;		/* (compact) */
+	_Atomic uint32_t rec_next;	/* (compact) next free record */
 	_Atomic uint32_t next;		/* next block to take */
 	_Atomic uint32_t first_bad;	/* lowest failed block (or nblk) */
 };
@@ -1774,7 +1806,7 @@ static unsigned int decode_threads(uint32_t nblk)
 	return n < nblk ? n : (nblk ? nblk : 1);
 }
 
-static enum blk_err decode_one(struct dec *d, const struct dec_job *job,
+static enum blk_err decode_one(struct dec *d, struct dec_job *job,
 			       struct blk *b)
 {
 	struct dec_out o = { 0 };
@@ -1810,12 +1842,10 @@ static enum blk_err decode_one(struct dec *d, const struct dec_job *job,
 		rc = decode_block_full(d, d->zbuf, d->zbuf + b->raw_len, b,
 				       &o, &nrec);
 	} else {
-		/* a block makes at most one record an event: its records
-		 * go where its events are in the trace's record array */
 		o.cev = job->cev + b->out;
 		o.ts = job->ts ? job->ts + b->out : NULL;
-		o.rec = job->rec + b->out;
-		o.rec_base = (uint32_t)b->out;
+		o.rec = job->rec;
+		o.rec_next = &job->rec_next;
 		rc = decode_block_compact(d, d->zbuf, d->zbuf + b->raw_len,
 					  b, &o, &nrec);
 	}
@@ -2082,16 +2112,18 @@ static int decode(const void *buf, size_t len, const char *name,
 		nblk = nb;
 		if (!c) {
 			t->ev = kmt_alloc_events(cap);
-		} else if (cap > UINT32_MAX) {
+		} else if (cap + (uint64_t)nb * REC_CHUNK > UINT32_MAX) {
 			rc = fail(err, name, "too many events for the "
 				  "compact form");
 			goto out;
 		} else {
 			c->ev = big_alloc((cap ? cap : 1) * sizeof(*c->ev),
 					  true);
-			/* (records: only the pages written are touched) */
-			c->rec = big_alloc((cap ? cap : 1) * sizeof(*c->rec),
-					   false);
+			/* at most a record an event, and part of a chunk
+			 * a block */
+			c->rec_cap = cap + (size_t)nb * REC_CHUNK;
+			c->rec = big_alloc(c->rec_cap * sizeof(*c->rec),
+					   true);
 			if (cflags & KMT_C_TS)
 				c->ts = big_alloc((cap ? cap : 1) *
 						  sizeof(*c->ts), true);
@@ -2177,6 +2209,8 @@ static int decode(const void *buf, size_t len, const char *name,
 		next_obj = b->end_obj;
 	}
 	t->nr_objs = next_obj;
+	if (c)
+		c->nr_rec = job.rec_next;
 	free(t->meta.format);
 	t->meta.format = kmb_xstrdup("kmt");
 	kmt_trace_finish_counted(t, max_cpu);
@@ -2212,7 +2246,7 @@ void kmt_ctrace_free(struct kmt_ctrace *c)
 	if (c->ev)
 		big_free(c->ev, cap * sizeof(*c->ev));
 	if (c->rec)
-		big_free(c->rec, cap * sizeof(*c->rec));
+		big_free(c->rec, c->rec_cap * sizeof(*c->rec));
 	if (c->ts)
 		big_free(c->ts, cap * sizeof(*c->ts));
 	kmt_trace_free(&c->t);

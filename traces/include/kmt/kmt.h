@@ -63,11 +63,10 @@ void kmt_set_decode_threads(unsigned int n);
  * event's flags, site and struct kmt_mem fields are its record's
  * (kmt_mem.alloc_cpu is 0 in a record: the event's own is in struct
  * kmt_cev); a vm event has a record of its own with its pid and u.vm
- * values.  A block makes at most one record an event, and its records
- * are where its events are in the record array (which has one slot an
- * event; only the slots used are written, and the rest stay untouched).
- * What the compact form leaves out: the pid of a memory event, and the
- * timestamps unless KMT_C_TS is given.
+ * values.  Records are packed in one array (its blocks take slots in
+ * chunks, so a few slots between them are unused).  What the compact form
+ * leaves out: the pid of a memory event, and the timestamps unless
+ * KMT_C_TS is given.
  */
 struct kmt_cev {
 	uint32_t obj;		/* as kmt_event.obj */
@@ -106,8 +105,9 @@ struct kmt_ctrace {
 	struct kmt_trace t;
 	struct kmt_cev *ev;	/* [t.nr_ev] */
 	struct kmt_crec *rec;	/* records: see above */
+	uint32_t nr_rec;	/* slots of rec used or skipped */
 	uint64_t *ts;		/* [t.nr_ev] with KMT_C_TS, else NULL */
-	size_t cap;		/* events the arrays have room for */
+	size_t cap, rec_cap;	/* events and records there is room for */
 };
 
 #define KMT_C_TS	0x01	/* kmt_decode_compact(): timestamps too */

@@ -424,18 +424,23 @@ static inline void vm_known(struct vm_last *l, uint32_t gen)
 	}
 }
 
-static struct vm_last *vm_slot(struct cstate *s, unsigned int type,
-			       uint32_t pid, uint64_t sub)
+/* the key of a slot: type and pid, and @sub (rss_stat: member + 1) */
+static inline uint64_t vm_key(unsigned int type, uint32_t pid, uint64_t sub)
 {
-	uint64_t key = ((uint64_t)pid << 8 | type) ^
-		       sub * 0xff51afd7ed558ccdull;
+	return ((uint64_t)pid << 8 | type) ^ sub * 0xff51afd7ed558ccdull;
+}
+
+/* The slot of @key in table @vmh for block @gen (NULL: table full). */
+static inline struct vm_last *vm_find(struct vm_last *vmh, uint32_t gen,
+				      uint64_t key)
+{
 	uint64_t h = (key * 0x9e3779b97f4a7c15ull) >> (64 - VMH_BITS);
 
 	for (unsigned int i = 0; i < VMH_PROBES; i++) {
-		struct vm_last *l = &s->vmh[(h + i) & ((1u << VMH_BITS) - 1)];
+		struct vm_last *l = &vmh[(h + i) & ((1u << VMH_BITS) - 1)];
 
-		if (l->gen != s->gen) {
-			l->gen = s->gen;
+		if (l->gen != gen) {
+			l->gen = gen;
 			l->n = 0;
 			l->key = key;
 			return l;
@@ -444,6 +449,12 @@ static struct vm_last *vm_slot(struct cstate *s, unsigned int type,
 			return l;
 	}
 	return NULL;
+}
+
+static struct vm_last *vm_slot(struct cstate *s, unsigned int type,
+			       uint32_t pid, uint64_t sub)
+{
+	return vm_find(s->vmh, s->gen, vm_key(type, pid, sub));
 }
 
 /* The guess for field @f from slot @l (or the type's last event). */
@@ -1325,6 +1336,50 @@ note_mem(struct dsite *dsite, struct dobj *dobj, uint32_t *last_site,
 	}
 }
 
+/*
+ * The values of vm event @type of @pid (@b0's P bit: all as guessed) from
+ * the stream at *@pp, with the guesses encode_event() coded them against.
+ * 0, or -1 when the stream is inconsistent.
+ */
+static __attribute__((always_inline)) inline int
+dec_vm(struct cstate *s, unsigned int type, uint32_t pid, unsigned int b0,
+       const uint8_t **pp, const uint8_t *e, uint64_t vv[3])
+{
+	const uint8_t *p = *pp;
+	unsigned int diff = (b0 & B0_P) ? 0 : *p++;
+	struct vm_last *const vmh = s->vmh, *const last = &s->vm[type];
+	struct vm_last *va, *vl;
+	const uint32_t gen = s->gen;
+	const uint64_t key = vm_key(type, pid, 0);
+	const bool rss = type == KMT_EV_RSS_STAT;
+	/* the guesses of vm_guess(), with the table and block in locals */
+	const bool lk = last->gen == gen && last->n;
+#define GUESS(l, f)	((l) && (l)->n ? (l)->v[f] + (l)->d[f] :	\
+			 lk ? last->v[f] : 0)
+
+	if ((!(b0 & B0_P) && !diff) || diff > 7)
+		return -1;
+	va = vm_find(vmh, gen, key);
+	vv[2] = GUESS(va, 2);
+	if (rss && (diff & 4))
+		vv[2] += (uint64_t)unzigzag(fv(&p, e));
+	/* vm_member() */
+	vl = rss ? vm_find(vmh, gen, key ^ (vv[2] + 1) * 0xff51afd7ed558ccdull)
+		 : va;
+	vv[0] = GUESS(vl, 0);
+	if (diff & 1)
+		vv[0] += (uint64_t)unzigzag(fv(&p, e));
+	vv[1] = GUESS(vl, 1);
+	if (diff & 2)
+		vv[1] += (uint64_t)unzigzag(fv(&p, e));
+	if (!rss && (diff & 4))
+		vv[2] += (uint64_t)unzigzag(fv(&p, e));
+#undef GUESS
+	vm_done(s, type, va, vl, vv);
+	*pp = p;
+	return 0;
+}
+
 /* the decoding loop's state that the fast path changes */
 struct dloop {
 	const uint8_t *p;
@@ -1349,6 +1404,28 @@ static inline uint32_t rec_new(struct dloop *L, const struct dec_out *o)
 	if (unlikely(L->nrec == L->rec_end))
 		L->nrec = rec_refill(o, &L->rec_end);
 	return L->nrec++;
+}
+
+/* Write vm event @i (values @vv) in the form asked. */
+static __attribute__((always_inline)) inline void
+emit_vm(struct dloop *L, const struct dec_out o, uint32_t i, uint32_t obj,
+	uint16_t cpu, unsigned int type, unsigned int flags, uint32_t pid,
+	const uint64_t vv[3], const bool compact)
+{
+	if (!compact) {
+		o.ev[i] = (struct kmt_event){
+			.ts = L->ts, .obj = obj, .cpu = cpu,
+			.type = (uint8_t)type, .flags = (uint8_t)flags,
+			.pid = pid, .u.vm = { vv[0], vv[1], vv[2] },
+		};
+	} else {
+		uint32_t ri = rec_new(L, &o);
+
+		o.rec[ri] = (struct kmt_crec){
+			.vm = { vv[0], vv[1], vv[2], pid } };
+		emit_mem(o, i, L->ts, obj, cpu, type, flags, pid, 0, o.rec,
+			 ri, 0, true);
+	}
 }
 
 /* and what it reads */
@@ -1475,7 +1552,6 @@ decode_block_t(struct dec *d, const uint8_t *p, const uint8_t *e,
 	const uint32_t gen = s->gen, nstr = s->nstr;
 	const uint32_t first_obj = b->first_obj, lim = b->lim;
 	const uint64_t mul = (uint64_t)unit_ns[b->unit];
-	struct kmt_event *out = o.ev;
 	struct kmt_crec *rec = o.rec;
 	const uint32_t n = b->n;
 	/* the tables in locals: the byte stores below may alias anything,
@@ -1691,41 +1767,11 @@ general:
 				 first_obj, lim, gen);
 		} else {
 			uint64_t vv[3];
-			unsigned int diff = (b0 & B0_P) ? 0 : *p++;
-			struct vm_last *va, *vl;
-			bool rss = type == KMT_EV_RSS_STAT;
 
-			if ((!(b0 & B0_P) && !diff) || diff > 7)
+			if (dec_vm(s, type, pid, b0, &p, e, vv))
 				return -1;
-			va = vm_slot(s, type, pid, 0);
-			vv[2] = vm_guess(s, type, va, 2);
-			if (rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(fv(&p, e));
-			vl = vm_member(s, type, pid, va, vv[2]);
-			for (int f = 0; f < 2; f++) {
-				vv[f] = vm_guess(s, type, vl, f);
-				if (diff & (1u << f))
-					vv[f] += (uint64_t)unzigzag(
-						fv(&p, e));
-			}
-			if (!rss && (diff & 4))
-				vv[2] += (uint64_t)unzigzag(fv(&p, e));
-			vm_done(s, type, va, vl, vv);
-			if (!compact) {
-				out[i] = (struct kmt_event){
-					.ts = L.ts, .obj = obj, .cpu = cpu,
-					.type = (uint8_t)type,
-					.flags = (uint8_t)flags,
-					.pid = pid,
-					.u.vm = { vv[0], vv[1], vv[2] },
-				};
-			} else {
-				ri = rec_new(&L, &o);
-				rec[ri] = (struct kmt_crec){
-					.vm = { vv[0], vv[1], vv[2], pid } };
-				emit_mem(o, i, L.ts, obj, cpu, type, flags, pid,
-					 0, rec, ri, 0, true);
-			}
+			emit_vm(&L, o, i, obj, cpu, type, flags, pid, vv,
+				compact);
 		}
 		/* (a vm event's obj is a payload: an mmap's file offset) */
 		if (obj != KMT_OBJ_NONE && obj >= L.next_obj) {

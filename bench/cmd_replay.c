@@ -796,31 +796,33 @@ static struct replay_image *load_image(const char *path)
 
 	memset(&t, 0, sizeof(t));
 	memset(&err, 0, sizeof(err));
-	/* the image is built from the compact form, decoded straight from
-	 * the cached .kmt when there is one */
+	/*
+	 * The image is built from the compact form, decoded straight from
+	 * a .kmt: the trace itself (no cache then), or its cached
+	 * conversion, made here the first time.
+	 */
 	if (cached && access(cached, R_OK) == 0)
 		ret = kmt_ctrace_load(cached, NULL, 0, &c, &err);
-	if (ret) {
+	if (ret && !cached) {
+		memset(&err, 0, sizeof(err));
+		ret = kmt_ctrace_load(path, NULL, 0, &c, &err);
+	} else if (ret) {
+		struct kmt_error werr;
+
 		memset(&err, 0, sizeof(err));
 		ret = kmt_trace_load(path, NULL, &t, &err);
-		if (ret) {
-			kmt_error_print(&err);
-			replay_load_error = ret;
-			return NULL;
-		}
-		if (cached) {
-			struct kmt_error werr;
-
+		if (!ret) {
 			memset(&werr, 0, sizeof(werr));
-			kmt_write(&t, cached, &werr);	/* best effort */
+			if (kmt_write(&t, cached, &werr) ||
+			    kmt_ctrace_load(cached, NULL, 0, &c, &werr))
+				ret = kmt_ctrace_from(&t, 0, &c, &err);
+			kmt_trace_free(&t);
 		}
-		ret = kmt_ctrace_from(&t, 0, &c, &err);
-		kmt_trace_free(&t);
-		if (ret) {
-			kmt_error_print(&err);
-			replay_load_error = ret;
-			return NULL;
-		}
+	}
+	if (ret) {
+		kmt_error_print(&err);
+		replay_load_error = ret;
+		return NULL;
 	}
 	im = replay_image_build_compact(&c, path);
 	kmt_ctrace_free(&c);

@@ -173,7 +173,10 @@ static int vm_syscall(uint8_t type, bool *enter)
 	return -1;
 }
 
-/* exit_of[i]: the sys_exit event of sys_enter event i, UINT32_MAX none */
+/*
+ * exit_of[i]: the sys_exit event of sys_enter event i plus 1, 0 for none
+ * (@exit_of comes zeroed: only the entries of system calls are written).
+ */
 static bool pair_syscalls(const struct kmt_ctrace *c, uint32_t *exit_of)
 {
 	struct u32map pending;
@@ -182,6 +185,8 @@ static bool pair_syscalls(const struct kmt_ctrace *c, uint32_t *exit_of)
 	for (int k = 0; k < KMT_EV_NR; k++)
 		if (kmt_event_kind((enum kmt_event_type)k) == KMT_KIND_VM)
 			nvm += c->t.by_type[k];
+	if (!nvm)
+		return true;
 	if (!u32map_init(&pending, nvm))
 		return false;
 	for (size_t i = 0; i < c->t.nr_ev; i++) {
@@ -189,7 +194,6 @@ static bool pair_syscalls(const struct kmt_ctrace *c, uint32_t *exit_of)
 		int k = vm_syscall(c->ev[i].type, &enter);
 		uint32_t *p;
 
-		exit_of[i] = UINT32_MAX;
 		if (k < 0)
 			continue;
 		p = u32map_slot(&pending,
@@ -198,7 +202,7 @@ static bool pair_syscalls(const struct kmt_ctrace *c, uint32_t *exit_of)
 		if (enter) {
 			*p = (uint32_t)i;
 		} else if (*p != UINT32_MAX) {
-			exit_of[*p] = (uint32_t)i;
+			exit_of[*p] = (uint32_t)i + 1;
 			*p = UINT32_MAX;
 		}
 	}
@@ -223,11 +227,11 @@ static bool vm_record(const struct kmt_ctrace *c, size_t k, int op,
 	v->len = r->vm.len;
 	v->arg = r->vm.arg;
 	if (op <= ROP_MREMAP) {		/* a system call: needs its result */
-		if (exit_of[k] == UINT32_MAX) {
+		if (!exit_of[k]) {
 			*why = RSKIP_NO_EXIT;
 			return false;
 		}
-		ret = kmt_cev_rec(c, &c->ev[exit_of[k]])->vm.addr;
+		ret = kmt_cev_rec(c, &c->ev[exit_of[k] - 1])->vm.addr;
 		if (ret >= (uint64_t)-4095 && op != ROP_BRK) {
 			*why = RSKIP_FAILED;
 			return false;

@@ -551,6 +551,20 @@ TEST(bad_usage_and_bad_input_are_clear_errors)
 	CHECK(out && strstr(out, bad) && strstr(out, ":1:"));
 	free(out);
 	remove(bad);
+	/* a truncated .kmt: its name, "corrupt .kmt", exit 65 */
+	snprintf(bad, sizeof(bad), "/tmp/kmb-replay-bad-%d.kmt", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "\"%s\" trace convert %s %s 2>/dev/null && "
+		 "truncate -s -100 %s", getenv("KMBENCH"),
+		 th_srcpath("traces/corpus/compile-tiny.trace.zst"), bad, bad);
+	free(run(cmd, &rc));
+	REQUIRE(rc == 0);
+	snprintf(cmd, sizeof(cmd), "\"%s\" replay %s --alloc null 2>&1",
+		 getenv("KMBENCH"), bad);
+	out = run(cmd, &rc);
+	CHECK_EQ(rc, 65);
+	CHECK(out && strstr(out, bad) && strstr(out, "corrupt .kmt"));
+	free(out);
+	remove(bad);
 }
 
 TEST(text_traces_are_converted_once_into_the_cache)
@@ -577,6 +591,17 @@ TEST(text_traces_are_converted_once_into_the_cache)
 	CHECK_EQ(rc, 0);
 	if (a && b)
 		check_events(b, a, "from the cache");
+	jv_free(b);
+	/* a damaged cache file is converted again */
+	snprintf(cmd, sizeof(cmd), "for f in '%s'/*.kmt; do "
+		 "truncate -s -30 \"$f\"; done", dir);
+	free(run(cmd, &rc));
+	CHECK_EQ(rc, 0);
+	b = replay_json(th_srcpath("tests/data/replay/crafted.txt"), "null",
+			"", &rc);
+	CHECK_EQ(rc, 0);
+	if (a && b)
+		check_events(b, a, "after a damaged cache file");
 	jv_free(a);
 	jv_free(b);
 	unsetenv("KMBENCH_CACHE_DIR");

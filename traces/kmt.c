@@ -1173,10 +1173,14 @@ struct dec_job;
 
 /*
  * The decoder reads a block's raw stream from its own buffer, followed by
- * RD_PAD zero bytes, without a bounds check per byte: a read past the end
- * of the stream lands in the padding, where a varint ends at its first
- * byte, so one event (at most 20 reads) stays inside the padding, and the
- * check after each event finds that it ran past the end.
+ * RD_PAD zero bytes, without a bounds check per byte or per event: a read
+ * past the end of the stream lands in the padding, where a varint ends at
+ * its first byte, so an event that runs past the end (at most 20 reads,
+ * or a varint of more than 10 bytes, which ends just past the end) stays
+ * inside the padding.  The next event then starts with a zero byte, type
+ * 0, which is refused; after the last one the stream must end exactly at
+ * its end.  (Such an event may still be written and update the
+ * predictions: every value it reads is checked like any other.)
  */
 #define RD_PAD	64
 
@@ -1544,8 +1548,6 @@ fast_mem(struct dloop *L, const struct dctx *C, unsigned int b0,
 		 acpu, compact);
 	note_mem(dsite, dobj, &L->last_site, site, obj, kind, first_obj,
 		 C->lim, gen);
-	if (unlikely(p > e))
-		return -1;
 	C->by_type[type]++;
 	L->p = p;
 	return 0;
@@ -1804,9 +1806,8 @@ general:
 				L.next_obj = obj + 1;
 			}
 		}
-		if (unlikely(p > e))
-			return -1;
-		/* what kmt_trace_finish() counts, without a second pass */
+		/* what kmt_trace_finish() counts, without a second pass (a
+		 * run past the end of the stream: see RD_PAD) */
 		by_type[type]++;
 	}
 	if (p != e)

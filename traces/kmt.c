@@ -222,10 +222,18 @@ struct pred {
 /* kmt_event_kind() as a table the hot loops can inline */
 static uint8_t kind_tab[KMT_EV_NR];
 
-static void kind_tab_init(void)
+static void kind_tab_fill(void)
 {
 	for (int i = 0; i < KMT_EV_NR; i++)
 		kind_tab[i] = (uint8_t)kmt_event_kind((enum kmt_event_type)i);
+}
+
+/* (encodes and decodes may run in several threads at once) */
+static void kind_tab_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, kind_tab_fill);
 }
 
 static inline unsigned int kind_of(unsigned int type)

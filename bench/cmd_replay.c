@@ -826,6 +826,7 @@ static struct replay_image *load_image(const char *path)
 	}
 	im = replay_image_build_compact(&c, path);
 	kmt_ctrace_free(&c);
+	kmt_decode_release();	/* (no other decode in this process) */
 	if (!im)
 		replay_load_error = KMB_EX_DATAERR;
 	return im;

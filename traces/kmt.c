@@ -2014,6 +2014,26 @@ static void dec_put(struct dec *d)
 		dec_destroy(d);
 }
 
+void kmt_decode_release(void)
+{
+	struct dec *d[16];
+	unsigned int n;
+
+	pthread_mutex_lock(&dec_pool.lock);
+	n = dec_pool.nr;
+	memcpy(d, dec_pool.d, n * sizeof(d[0]));
+	dec_pool.nr = 0;
+	pthread_mutex_unlock(&dec_pool.lock);
+	while (n)
+		dec_destroy(d[--n]);
+	pthread_mutex_lock(&ev_spare.lock);
+	for (int k = 0; k < EV_SPARES; k++) {
+		free(ev_spare.s[k].p);
+		ev_spare.s[k].p = NULL;
+	}
+	pthread_mutex_unlock(&ev_spare.lock);
+}
+
 struct dec_thread {
 	struct dec_job *job;
 	struct dec *d;

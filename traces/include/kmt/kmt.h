@@ -52,6 +52,13 @@ int kmt_decode(const void *buf, size_t len, const char *name,
 void kmt_set_decode_threads(unsigned int n);
 
 /*
+ * Free what decodes keep for the next one (the pool of decoders and the
+ * spare event arrays): for a process that decodes once and then needs
+ * the memory, such as replay.
+ */
+void kmt_decode_release(void);
+
+/*
  * The compact decoded form: 16 bytes an event instead of struct
  * kmt_event's 48, for consumers that need neither every event's pid nor
  * (unless asked) its timestamp, such as the replay image builder.
